@@ -1,0 +1,68 @@
+# IPRE: `make run` builds the warehouse from the bundled sample; `make test` runs every test.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV := $(ROOT)/.venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+export DBT_PROJECT_DIR := $(ROOT)
+export DBT_PROFILES_DIR := $(ROOT)
+export IPRE_DUCKDB_PATH ?= $(ROOT)/ipre.duckdb
+export IPRE_EXPORT_DIR ?= $(ROOT)/export
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+DBT := $(BIN)/dbt
+VARS ?= {}
+
+.PHONY: install run build export summary test lint dbt-test pytest docs serve sample clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip==25.3'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-c requirements.lock -e '.[test]'
+	@touch $@
+
+install: $(STAMP)
+
+## run: build the warehouse from the bundled sample, export recommendations, print a summary
+run: build export summary
+
+build: install
+	$(DBT) build --vars '$(VARS)' --exclude-resource-type unit_test
+
+export: install
+	$(BIN)/ipre export
+
+summary: install
+	$(BIN)/ipre summary
+
+## test: lint, every dbt data and unit test, and pytest
+test: install lint dbt-test pytest
+
+lint: install
+	$(BIN)/ruff check ipre python_models serve tests bench scripts
+	$(BIN)/sqlfluff lint models macros tests --processes 2
+
+dbt-test: install
+	$(DBT) build --vars '$(VARS)'
+	$(BIN)/ipre export
+
+pytest: install
+	$(BIN)/pytest -q
+
+docs: install
+	$(DBT) docs generate
+	@echo "dbt docs site: $(ROOT)/target/index.html (serve it with: $(DBT) docs serve)"
+
+serve: install
+	IPRE_RECOMMENDATIONS_URI=$${IPRE_RECOMMENDATIONS_URI:-$(IPRE_EXPORT_DIR)/recommendations.parquet} \
+		$(BIN)/python $(ROOT)/serve/serve
+
+## sample: regenerate the bundled sample under seeds/sample
+sample: install
+	$(BIN)/ipre generate --scale poc --out $(ROOT)/seeds/sample --file-prefix raw_
+
+clean:
+	rm -rf target logs export $(IPRE_DUCKDB_PATH) $(IPRE_DUCKDB_PATH).wal

@@ -1,0 +1,75 @@
+{#- Portable parsing helpers. Each returns null instead of failing, so that staging can
+    route the row to quarantine with a reason. -#}
+
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'ipre')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}double{%- endmacro %}
+
+{#- Text → number, or null when it is not a number. -#}
+{% macro try_to_double(expr) -%}
+    {{ dbt.safe_cast(dbt.cast(expr, dbt.type_string()), type_double()) }}
+{%- endmacro %}
+
+{#- Text → naive UTC timestamp: a value with an offset is converted to UTC, a value
+    without one is taken as UTC already (the session time zone is UTC, profiles.yml). -#}
+{% macro try_to_utc_timestamp(expr) -%}
+    {{ return(adapter.dispatch('try_to_utc_timestamp', 'ipre')(expr)) }}
+{%- endmacro %}
+
+{% macro default__try_to_utc_timestamp(expr) -%}
+    to_utc_timestamp({{ dbt.safe_cast(dbt.cast(expr, dbt.type_string()), dbt.type_timestamp()) }}, 'UTC')
+{%- endmacro %}
+
+{% macro duckdb__try_to_utc_timestamp(expr) -%}
+    (try_cast(cast({{ expr }} as varchar) as timestamptz) at time zone 'UTC')
+{%- endmacro %}
+
+{#- Text → boolean from true/false, yes/no, 1/0, y/n, t/f (any case); null otherwise. -#}
+{% macro try_to_boolean(expr) -%}
+    case
+        when lower(trim(cast({{ expr }} as {{ dbt.type_string() }}))) in ('true', 'yes', '1', 'y', 't')
+            then true
+        when lower(trim(cast({{ expr }} as {{ dbt.type_string() }}))) in ('false', 'no', '0', 'n', 'f')
+            then false
+    end
+{%- endmacro %}
+
+{#- Text that is null or only blanks → null, else trimmed text. -#}
+{% macro clean_text(expr) -%}
+    nullif(trim(cast({{ expr }} as {{ dbt.type_string() }})), '')
+{%- endmacro %}
+
+{#- One readable text of a raw row, kept with a quarantined row so that nothing is lost. -#}
+{% macro raw_row_text(columns) -%}
+    {%- set parts = [] -%}
+    {%- for column in columns -%}
+        {%- do parts.append("'" ~ column ~ "='") -%}
+        {%- do parts.append("coalesce(cast(" ~ column ~ " as " ~ dbt.type_string() ~ "), '<null>')") -%}
+        {%- if not loop.last %}{% do parts.append("'; '") %}{% endif -%}
+    {%- endfor -%}
+    {{ dbt.concat(parts) }}
+{%- endmacro %}
+
+{#- The columns of a relation, lower-cased, read with a zero-row query so that it also
+    works on file-backed sources. Empty at parse time. -#}
+{% macro relation_column_names(relation) -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set result = run_query('select * from ' ~ relation ~ ' where 1 = 0') -%}
+    {{ return(result.column_names | map('lower') | list) }}
+{%- endmacro %}
+
+{#- The first price column present (spec §8 bug 2), or none. -#}
+{% macro find_price_column(relation) -%}
+    {%- set names = relation_column_names(relation) -%}
+    {%- for candidate in ['unit_price', 'price', 'list_price', 'unit_cost', 'sale_price'] -%}
+        {%- if candidate in names -%}{{ return(candidate) }}{%- endif -%}
+    {%- endfor -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{#- dbt-duckdb falls back to dbt's plain `cast` for safe_cast; DuckDB has try_cast. -#}
+{% macro duckdb__safe_cast(field, type) -%}
+    try_cast({{ field }} as {{ type }})
+{%- endmacro %}

@@ -1,0 +1,25 @@
+{#- The relation a staging model reads for one raw entity: the file named by the var
+    `<entity>_path` (a dbt source) when set, else the bundled sample seed `raw_<entity>`.
+    For feedback, the value 'none' means "no feedback file": an empty relation with the
+    feedback columns, so the pipeline still builds (spec §7.6). -#}
+{% macro raw_input(entity) -%}
+    {%- set path = var(entity ~ '_path', '') | string | trim -%}
+    {%- if path == 'none' and entity == 'feedback' -%}
+        ({{ empty_feedback_relation() }})
+    {%- elif path not in ('', 'none') -%}
+        {{ source('raw_files', entity) }}
+    {%- else -%}
+        {{ ref('raw_' ~ entity) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro empty_feedback_relation() -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as customer_id,
+        cast(null as {{ dbt.type_string() }}) as product_id,
+        cast(null as {{ dbt.type_string() }}) as rating,
+        cast(null as {{ dbt.type_string() }}) as reason_code,
+        cast(null as {{ dbt.type_string() }}) as sentiment,
+        cast(null as {{ dbt.type_string() }}) as feedback_date
+    where 1 = 0
+{%- endmacro %}

@@ -1,0 +1,50 @@
+-- One row per raw feedback row (spec §3.4), typed, with the reason it cannot be used.
+with source_rows as (
+    select * from {{ raw_input('feedback') }}
+),
+
+cleaned as (
+    select
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_text('product_id') }} as product_id,
+        lower({{ clean_text('rating') }}) as rating_text,
+        lower({{ clean_text('reason_code') }}) as reason_code,
+        lower({{ clean_text('sentiment') }}) as sentiment_text,
+        {{ try_to_utc_timestamp(clean_text('feedback_date')) }} as feedback_at,
+        {{ raw_row_text(['customer_id', 'product_id', 'rating', 'reason_code', 'sentiment',
+                         'feedback_date']) }} as raw_row
+    from source_rows
+),
+
+numbered as (
+    select
+        *,
+        row_number() over (partition by raw_row order by raw_row) as copy_number
+    from cleaned
+),
+
+flagged as (
+    select
+        customer_id,
+        product_id,
+        case rating_text
+            when 'high' then 'High'
+            when 'medium' then 'Medium'
+            when 'low' then 'Low'
+        end as rating,
+        reason_code,
+        case when sentiment_text in ('positive', 'negative') then sentiment_text end as sentiment,
+        cast(feedback_at as date) as feedback_date,
+        raw_row,
+        case
+            when customer_id is null then 'missing_customer_id'
+            when product_id is null then 'missing_product_id'
+            when rating_text is null or rating_text not in ('high', 'medium', 'low')
+                then 'invalid_rating'
+            when feedback_at is null then 'unparseable_feedback_date'
+            when copy_number > 1 then 'duplicate_row'
+        end as quarantine_reason
+    from numbered
+)
+
+select * from flagged

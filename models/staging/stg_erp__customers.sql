@@ -1,0 +1,45 @@
+-- One row per raw customer row, typed, with the reason it cannot be used (null = usable).
+with source_rows as (
+    select * from {{ raw_input('customers') }}
+),
+
+cleaned as (
+    select
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_text('customer_name') }} as customer_name,
+        {{ clean_text('region') }} as region,
+        {{ clean_text('end_use') }} as end_use,
+        {{ raw_row_text(['customer_id', 'customer_name', 'region', 'end_use']) }} as raw_row
+    from source_rows
+),
+
+numbered as (
+    select
+        *,
+        -- identical raw rows: keep one, quarantine the copies
+        row_number() over (partition by raw_row order by raw_row) as copy_number,
+        -- same id with different attributes: keep the first in a stable order
+        row_number() over (
+            partition by customer_id order by region, end_use, customer_name, raw_row
+        ) as id_number
+    from cleaned
+),
+
+flagged as (
+    select
+        customer_id,
+        customer_name,
+        region,
+        end_use,
+        region || '_' || end_use as segment,
+        raw_row,
+        case
+            when customer_id is null then 'missing_customer_id'
+            when region is null or end_use is null then 'missing_segment'
+            when copy_number > 1 then 'duplicate_row'
+            when id_number > 1 then 'duplicate_customer_id'
+        end as quarantine_reason
+    from numbered
+)
+
+select * from flagged

@@ -1,0 +1,58 @@
+-- One row per raw product row, typed, with the reason it cannot be used (null = usable).
+{%- set price_column = find_price_column(raw_input('products')) %}
+
+with source_rows as (
+    select * from {{ raw_input('products') }}
+),
+
+cleaned as (
+    select
+        {{ clean_text('product_id') }} as product_id,
+        {{ clean_text('product_name') }} as product_name,
+        {{ clean_text('brand') }} as brand,
+        {{ clean_text('l2_category') }} as l2_category,
+        {{ clean_text('l3_category') }} as l3_category,
+        {{ clean_text('functionality') }} as functionality,
+        {{ try_to_boolean('in_stock') }} as in_stock_parsed,
+        {{ clean_text('in_stock') }} as in_stock_text,
+        {% if price_column -%}
+        {{ try_to_double(price_column) }} as unit_price,
+        {%- else -%}
+        cast(null as {{ type_double() }}) as unit_price,
+        {%- endif %}
+        {{ raw_row_text(['product_id', 'product_name', 'brand', 'l2_category', 'l3_category',
+                         'functionality', 'in_stock'] + ([price_column] if price_column else [])) }}
+            as raw_row
+    from source_rows
+),
+
+numbered as (
+    select
+        *,
+        row_number() over (partition by raw_row order by raw_row) as copy_number,
+        row_number() over (partition by product_id order by raw_row) as id_number
+    from cleaned
+),
+
+flagged as (
+    select
+        product_id,
+        product_name,
+        brand,
+        l2_category,
+        l3_category,
+        functionality,
+        -- an availability nobody can read is treated as out of stock: never recommend it
+        coalesce(in_stock_parsed, false) as in_stock,
+        in_stock_parsed is null as in_stock_unreadable,
+        case when unit_price >= 0 then unit_price end as unit_price,
+        raw_row,
+        case
+            when product_id is null then 'missing_product_id'
+            when copy_number > 1 then 'duplicate_row'
+            when id_number > 1 then 'duplicate_product_id'
+        end as quarantine_reason
+    from numbered
+)
+
+select * from flagged
