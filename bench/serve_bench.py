@@ -1,0 +1,309 @@
+"""Loopback benchmark of the IPRE inference server against a naive per-request DataFrame filter.
+
+Starts both servers as subprocesses on free loopback ports over the same synthetic export,
+drives each with the same closed-loop client (keep-alive raw sockets, so the client costs little
+next to the server) and prints requests/s and p50/p99 latency for single and batch requests.
+
+    PYTHONPATH=. .venv/bin/python bench/serve_bench.py [--customers 477,20000] [--seconds 5]
+
+The naive server is what the original inference.py did: keep the DataFrame in memory, then per
+request filter it by customer and serialise the matching rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SERVE = os.path.join(ROOT, "serve", "serve")
+TOP_K = 5
+
+
+def write_export(path: str, customers: int, seed: int = 7) -> list[str]:
+    """A synthetic export with the contract's columns, TOP_K rows per customer."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = random.Random(seed)
+    ids = [f"C{n:06d}" for n in range(customers)]
+    rows = [
+        {
+            "customer_id": cid,
+            "recommended_product": f"P{rng.randrange(100000):05d}",
+            "cluster_id": f"West_Plumbing_{n % 4}",
+            "segment": "West_Plumbing",
+            "l2_category": "Plumbing",
+            "l3_category": "Valves",
+            "trigger_product": f"P{rng.randrange(100000):05d}",
+            "support": rng.random() / 10,
+            "weighted_support": rng.random() / 10,
+            "confidence": rng.random(),
+            "lift": 1 + 9 * rng.random(),
+            "score": rng.random(),
+            "recommended_qty": rng.randrange(1, 50),
+            "reason": "P00153 -> P00136 (lift=8.67)",
+            "rank": rank,
+        }
+        for n, cid in enumerate(ids)
+        for rank in range(1, TOP_K + 1)
+    ]
+    pq.write_table(pa.Table.from_pylist(rows), path)
+    return ids
+
+
+class NaiveHandler(BaseHTTPRequestHandler):
+    """Filter the whole DataFrame per request, as the original inference script did."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # same socket options as the real server: compare the work
+    frame = None  # set on the class by naive_server(); read-only afterwards
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        return
+
+    def _one(self, cid: str) -> dict:
+        rows = self.frame[self.frame["customer_id"] == cid].sort_values("rank")
+        return {"customer_id": cid, "recommendations": rows.to_dict("records")}
+
+    def do_GET(self) -> None:
+        self._reply(b'{"status":"ok"}')
+
+    def do_POST(self) -> None:
+        payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if "customer_ids" in payload:
+            body = {"results": [self._one(cid) for cid in payload["customer_ids"]]}
+        else:
+            body = self._one(payload["customer_id"])
+        self._reply(json.dumps(body).encode())
+
+    def _reply(self, body: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def naive_server(path: str, port: int) -> None:
+    import pandas as pd
+
+    NaiveHandler.frame = pd.read_parquet(path)
+    ThreadingHTTPServer(("127.0.0.1", port), NaiveHandler).serve_forever()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def request_bytes(port: int, payload: dict) -> bytes:
+    body = json.dumps(payload).encode()
+    head = (
+        f"POST /invocations HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def exchange(sock: socket.socket, request: bytes) -> int:
+    """Send one request and read the whole response; returns the status code."""
+    sock.sendall(request)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("server closed the connection")
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = int(head.lower().split(b"content-length:", 1)[1].split(b"\r\n", 1)[0])
+    while len(rest) < length:
+        rest += sock.recv(max(65536, length - len(rest)))
+    return int(head[9:12])
+
+
+def wait_ready(port: int, timeout: float = 60.0) -> None:
+    ping = f"GET /ping HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+                if exchange(sock, ping) == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server on {port} not ready")
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    def pct(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def drive(port: int, requests: list[bytes], seconds: float, concurrency: int) -> Result:
+    """Closed loop: ``concurrency`` keep-alive connections, each sending back to back."""
+    stop_at = time.perf_counter() + seconds
+    per_thread: list[tuple[list[float], int]] = []
+
+    def worker(seed: int) -> None:
+        rng, latencies, errors = random.Random(seed), [], 0
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                errors += exchange(sock, rng.choice(requests)) != 200
+                latencies.append((time.perf_counter() - started) * 1000)
+        per_thread.append((latencies, errors))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    latencies = [ms for lat, _ in per_thread for ms in lat]
+    return Result(len(latencies), elapsed, latencies, sum(e for _, e in per_thread))
+
+
+def start(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(argv, env={**os.environ, **env}, stderr=subprocess.DEVNULL)
+
+
+def scenarios(port: int, ids: list[str], batch: int) -> dict[str, list[bytes]]:
+    rng = random.Random(1)
+    singles = [request_bytes(port, {"customer_id": rng.choice(ids)}) for _ in range(500)]
+    batches = [
+        request_bytes(port, {"customer_ids": rng.sample(ids, min(batch, len(ids)))})
+        for _ in range(50)
+    ]
+    return {"single": singles, f"batch{batch}": batches}
+
+
+def bench_size(customers: int, args: argparse.Namespace, workdir: str) -> list[str]:
+    path = os.path.join(workdir, f"recs_{customers}.parquet")
+    ids = write_export(path, customers)
+    ours_port, naive_port = free_port(), free_port()
+    procs = [
+        start(
+            [sys.executable, SERVE],
+            {
+                "IPRE_RECOMMENDATIONS_URI": path,
+                "IPRE_HOST": "127.0.0.1",
+                "IPRE_PORT": str(ours_port),
+            },
+        ),
+        start([sys.executable, __file__, "--naive-server", path, str(naive_port)], {}),
+    ]
+    lines = []
+    try:
+        wait_ready(ours_port)
+        wait_ready(naive_port)
+        for name in scenarios(ours_port, ids, args.batch):
+            ours = drive(
+                ours_port,
+                scenarios(ours_port, ids, args.batch)[name],
+                args.seconds,
+                args.concurrency,
+            )
+            naive = drive(
+                naive_port,
+                scenarios(naive_port, ids, args.batch)[name],
+                args.seconds,
+                args.concurrency,
+            )
+            lines.append(row(customers, name, ours, naive))
+        ours_us, naive_us = answer_cost_us(path, ids)
+        lines.append(
+            f"| {customers:>7} | answer only, no HTTP: ipre {ours_us:.2f} us vs naive "
+            f"{naive_us:.0f} us = {naive_us / ours_us:,.0f}x | | | | | | | | |"
+        )
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=10)
+    return lines
+
+
+def answer_cost_us(path: str, ids: list[str], n: int = 2000) -> tuple[float, float]:
+    """Microseconds per single answer without HTTP: index lookup vs DataFrame filter + dumps."""
+    import pandas as pd
+
+    sys.path.insert(0, os.path.join(ROOT, "serve"))
+    from ipre_serve.index import build_index
+    from ipre_serve.loader import read_table
+
+    index, handler = build_index(read_table(path)), NaiveHandler.__new__(NaiveHandler)
+    NaiveHandler.frame = pd.read_parquet(path)
+    sample = random.Random(3).choices(ids, k=n)
+    started = time.perf_counter()
+    for cid in sample:
+        index.single(cid)
+    ours = (time.perf_counter() - started) / n * 1e6
+    started = time.perf_counter()
+    for cid in sample[: n // 10]:
+        json.dumps(handler._one(cid))
+    return ours, (time.perf_counter() - started) / (n // 10) * 1e6
+
+
+def row(customers: int, name: str, ours: Result, naive: Result) -> str:
+    return (
+        f"| {customers:>7} | {name:<9} | {ours.rps:>8.0f} | {ours.pct(0.5):>6.2f} | "
+        f"{ours.pct(0.99):>6.2f} | {naive.rps:>8.0f} | {naive.pct(0.5):>7.2f} | "
+        f"{naive.pct(0.99):>7.2f} | {ours.rps / naive.rps:>6.1f}x | {ours.errors + naive.errors} |"
+    )
+
+
+HEADER = (
+    "| customers | request | ipre req/s | p50 ms | p99 ms | naive req/s | p50 ms | p99 ms "
+    "| speed-up | non-200 |\n|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", default="477,20000", help="comma-separated export sizes")
+    parser.add_argument("--seconds", type=float, default=5.0, help="duration of each run")
+    parser.add_argument("--concurrency", type=int, default=4, help="keep-alive connections")
+    parser.add_argument("--batch", type=int, default=100, help="ids per batch request")
+    parser.add_argument(
+        "--naive-server", nargs=2, metavar=("PARQUET", "PORT"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if args.naive_server:
+        naive_server(args.naive_server[0], int(args.naive_server[1]))
+        return 0
+    print(f"{os.cpu_count()} CPUs, {args.concurrency} connections, {args.seconds:g}s per run")
+    print(HEADER)
+    with tempfile.TemporaryDirectory() as workdir:
+        for customers in (int(n) for n in args.customers.split(",")):
+            for line in bench_size(customers, args, workdir):
+                print(line, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

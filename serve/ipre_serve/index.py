@@ -1,0 +1,92 @@
+"""In-memory index: customer id -> the JSON response bytes, built once at load.
+
+Serialising at load rather than per request is what makes an answer a dict lookup plus a
+socket write (see bench/serve_bench.py for the difference it makes).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pyarrow as pa
+
+_FLOATS = ("score", "confidence", "lift", "support", "weighted_support")
+_STRINGS = ("l2_category", "l3_category", "reason", "trigger_product", "cluster_id", "segment")
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _float(value: Any) -> float | None:
+    # NaN/inf are not JSON and Apex cannot parse them: a missing measure is null.
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def recommendation(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One export row as a response item (field names are valid Apex identifiers)."""
+    item: dict[str, Any] = {
+        "product_id": _str(row["recommended_product"]),
+        "rank": _int(row["rank"]),
+        "recommended_qty": _int(row["recommended_qty"]),
+    }
+    item.update({name: _float(row[name]) for name in _FLOATS})
+    item.update({name: _str(row[name]) for name in _STRINGS})
+    return item
+
+
+def response(customer_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The response body for one customer (``known_customer`` false when nothing is known)."""
+    return {"customer_id": customer_id, "known_customer": bool(items), "recommendations": items}
+
+
+class RecommendationIndex:
+    """Pre-serialised responses keyed by customer id; read-only once built."""
+
+    def __init__(self, responses: dict[str, bytes]) -> None:
+        self._responses = responses
+
+    def __len__(self) -> int:
+        return len(self._responses)
+
+    def known(self, customer_id: str) -> bool:
+        return customer_id in self._responses
+
+    def single(self, customer_id: str) -> bytes:
+        """Response bytes for one customer; an unknown one gets an empty list, not an error."""
+        cached = self._responses.get(customer_id)
+        return cached if cached is not None else _dumps(response(customer_id, []))
+
+    def batch(self, customer_ids: Iterable[str]) -> bytes:
+        """``{"count": n, "results": [...]}`` in request order, joined from cached bytes."""
+        parts = [self.single(cid) for cid in customer_ids]
+        head = b'{"count":%d,"results":[' % len(parts)
+        return head + b",".join(parts) + b"]}"
+
+
+def build_index(table: pa.Table) -> RecommendationIndex:
+    """Group export rows by customer, order by rank, serialise each customer's response."""
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for row in table.to_pylist():
+        if row["customer_id"] is None:
+            continue
+        grouped.setdefault(str(row["customer_id"]), []).append(recommendation(row))
+    responses = {}
+    for customer_id, items in grouped.items():
+        items.sort(key=lambda item: (item["rank"] is None, item["rank"] or 0))
+        responses[customer_id] = _dumps(response(customer_id, items))
+    return RecommendationIndex(responses)

@@ -1,0 +1,165 @@
+"""Helpers for the serve tests: a contract-shaped Parquet fixture and the real server process."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVE = ROOT / "serve" / "serve"
+EXPORT = ROOT / "export" / "recommendations.parquet"
+
+# The `recommendations` table contract, in column order, with the types the pipeline writes.
+SCHEMA = pa.schema([
+    ("customer_id", pa.string()), ("recommended_product", pa.string()),
+    ("cluster_id", pa.string()), ("segment", pa.string()), ("l2_category", pa.string()),
+    ("l3_category", pa.string()), ("trigger_product", pa.string()), ("support", pa.float64()),
+    ("weighted_support", pa.float64()), ("confidence", pa.float64()), ("lift", pa.float64()),
+    ("score", pa.float64()), ("recommended_qty", pa.int64()), ("reason", pa.string()),
+    ("rank", pa.int64()),
+])  # fmt: skip
+
+
+def fixture_rows(customers: int = 6, per_customer: int = 5) -> list[dict[str, Any]]:
+    """Rows shaped like the export: rule-based recommendations first, then fallbacks."""
+    rows = []
+    for c in range(customers):
+        for rank in range(1, per_customer + 1):
+            fallback = rank > 3
+            rows.append({
+                "customer_id": f"C{c:05d}", "recommended_product": f"P{100 + c * 10 + rank:05d}",
+                "cluster_id": f"West_Plumbing_{c % 3}", "segment": "West_Plumbing",
+                "l2_category": "Plumbing", "l3_category": "Valves",
+                "trigger_product": "fallback" if fallback else f"P{c:05d}",
+                "support": None if fallback else 0.05 + rank / 100,
+                "weighted_support": None if fallback else 0.04 + rank / 100,
+                "confidence": float("nan") if fallback else 0.6 - rank / 20,
+                "lift": None if fallback else 8.5 - rank, "score": round(1 - rank / 10, 3),
+                "recommended_qty": 2 * rank,
+                "reason": "fallback: popular in segment" if fallback else f"P{c:05d} → P{rank}",
+                "rank": rank,
+            })  # fmt: skip
+    return rows
+
+
+def write_fixture(path: str | Path, rows: list[dict[str, Any]] | None = None) -> Path:
+    """Write the rows (default: ``fixture_rows()``) as the contract-shaped Parquet export."""
+    rows = fixture_rows() if rows is None else rows
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """The real ``serve/serve`` program in a subprocess, as SageMaker or `make serve` runs it."""
+
+    def __init__(self, proc: subprocess.Popen, log_path: str, port: int) -> None:
+        self.proc, self.log_path, self.port = proc, log_path, port
+
+    def log(self) -> str:
+        return Path(self.log_path).read_text()
+
+    def request(
+        self, method: str, path: str, body: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, dict[str, Any]]:  # fmt: skip
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request(method, path, body=body, headers=dict(headers or {}))
+            response = conn.getresponse()
+            return response.status, json.loads(response.read() or b"null")
+        finally:
+            conn.close()
+
+    def invoke(self, payload: Any, content_type: str = "application/json") -> tuple[int, Any]:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        return self.request("POST", "/invocations", body, {"Content-Type": content_type})
+
+    def wait_ready(self, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.request("GET", "/ping")[0] == 200:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"server not ready:\n{self.log()}")
+
+    def stop(self) -> int:
+        """SIGTERM, as SageMaker does; returns the exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=10)
+
+
+def _wait_listening(proc: subprocess.Popen, log_path: str, timeout: float = 20.0) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        match = re.search(r"listening on [\d.]+:(\d+)", Path(log_path).read_text())
+        if match:
+            return int(match.group(1))
+        if proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    raise AssertionError(f"server did not start:\n{Path(log_path).read_text()}")
+
+
+@contextmanager
+def running_server(
+    env: Mapping[str, str], cwd: str | Path | None = None
+) -> Iterator[ServerProcess]:
+    """Start ``serve/serve`` on a loopback port (``IPRE_PORT=0`` unless env sets a port)."""
+    full_env = {**os.environ, "IPRE_HOST": "127.0.0.1", "IPRE_PORT": "0", **env}
+    with tempfile.NamedTemporaryFile(prefix="ipre-serve-", suffix=".log") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(SERVE)], env=full_env, cwd=cwd or tempfile.gettempdir(),
+            stdout=log, stderr=log,
+        )  # fmt: skip
+        try:
+            yield ServerProcess(proc, log.name, _wait_listening(proc, log.name))
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+def expected_items(rows: list[dict[str, Any]], customer_id: str) -> list[dict[str, Any]]:
+    """What the response should hold for ``customer_id``, computed from the rows directly."""
+    mine = sorted((r for r in rows if r["customer_id"] == customer_id), key=lambda r: r["rank"])
+    return [_item(r) for r in mine]
+
+
+def _num(value: Any) -> Any:
+    return None if value is None or value != value else value  # NaN -> null
+
+
+def _item(row: dict[str, Any]) -> dict[str, Any]:
+    item = {"product_id": row["recommended_product"]}
+    for name in ("rank", "recommended_qty"):
+        item[name] = None if row[name] is None else int(row[name])
+    for name in ("score", "confidence", "lift", "support", "weighted_support"):
+        item[name] = _num(row[name])
+    for name in ("l2_category", "l3_category", "reason", "trigger_product", "cluster_id",
+                 "segment"):  # fmt: skip
+        item[name] = None if row[name] is None else str(row[name])
+    return item

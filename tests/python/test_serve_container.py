@@ -1,0 +1,53 @@
+"""The container definition, checked without Docker (which these machines cannot run)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from serve_support import ROOT
+
+SERVE_DIR = ROOT / "serve"
+DOCKERFILE = (SERVE_DIR / "Dockerfile").read_text()
+
+
+def test_entrypoint_is_exec_form_running_the_serve_program() -> None:
+    line = next(x for x in DOCKERFILE.splitlines() if x.startswith("ENTRYPOINT"))
+    assert json.loads(line.removeprefix("ENTRYPOINT").strip()) == ["python", "/opt/program/serve"]
+    assert 'PATH="/opt/program:' in DOCKERFILE  # `serve` is also on PATH
+
+
+def test_labels_base_and_user() -> None:
+    assert "com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true" in DOCKERFILE
+    assert re.search(r"^FROM python:3\.11-slim$", DOCKERFILE, re.M)
+    assert re.search(r"^USER 10001$", DOCKERFILE, re.M)
+
+
+def test_requirements_are_exact_pins() -> None:
+    lines = (SERVE_DIR / "requirements.txt").read_text().splitlines()
+    pins = [x for x in lines if x.strip() and not x.startswith("#")]
+    assert pins and all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", x) for x in pins)
+
+
+def test_every_copied_path_exists_in_the_build_context() -> None:
+    for source in re.findall(r"^COPY (?:--\S+ )*(\S+) ", DOCKERFILE, re.M):
+        assert (SERVE_DIR / source).exists(), source
+
+
+def test_serve_refuses_other_modes() -> None:
+    done = subprocess.run([sys.executable, str(SERVE_DIR / "serve"), "train"],
+                          capture_output=True, text=True, timeout=30)  # fmt: skip
+    assert done.returncode == 2 and "only serves" in done.stderr
+
+
+@pytest.mark.skipif(shutil.which("hadolint") is None and not (Path(sys.executable).parent /
+                    "hadolint").exists(), reason="hadolint not installed")  # fmt: skip
+def test_hadolint_is_clean() -> None:
+    binary = shutil.which("hadolint") or str(Path(sys.executable).parent / "hadolint")
+    done = subprocess.run([binary, str(SERVE_DIR / "Dockerfile")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

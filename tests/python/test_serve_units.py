@@ -1,0 +1,77 @@
+"""In-process unit tests of the serve package: settings, request parsing, the index."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from serve_support import ROOT, SCHEMA, expected_items, fixture_rows, write_fixture
+
+sys.path.insert(0, str(ROOT / "serve"))  # the server package ships beside serve/serve
+
+from ipre_serve import config, loader  # noqa: E402
+from ipre_serve.index import build_index  # noqa: E402
+from ipre_serve.parsing import RequestError, parse  # noqa: E402
+
+
+def test_settings_follow_sagemaker_rules() -> None:
+    assert config.from_env({}).port == 8080
+    assert config.from_env({}).source == "/opt/ml/model"
+    env = {"SAGEMAKER_BIND_TO_PORT": "9090", "IPRE_PORT": "7000",
+           "IPRE_RECOMMENDATIONS_URI": "s3://b/k.parquet"}  # fmt: skip
+    settings = config.from_env(env)
+    assert (settings.port, settings.source) == (9090, "s3://b/k.parquet")
+    assert settings.max_body_bytes == 6_291_456 and settings.max_batch == 1000
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "ids", "batch"),
+    [
+        ("application/json", b'{"customer_id": "C1"}', ("C1",), False),
+        ("application/json", b'{"customer_ids": ["C1", "C2"]}', ("C1", "C2"), True),
+        ("text/csv", b"\xef\xbb\xbfC1\r\nC2\r\n", ("C1", "C2"), True),
+        ("Text/CSV; header=absent", b"customer_id\nC3", ("C3",), True),
+    ],
+)
+def test_parse_accepts(content_type: str, body: bytes, ids: tuple[str, ...], batch: bool) -> None:
+    parsed = parse(content_type, body, max_batch=10)
+    assert (parsed.customer_ids, parsed.batch) == (ids, batch)
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status"),
+    [("application/json", b"1e999999", 400), ("application/json", b'"C1"', 400),
+     ("application/json", b'{"customer_ids": ["x", "y", "z"]}', 413),
+     ("application/json", b'{"customer_id": "' + b"x" * 129 + b'"}', 400),
+     ("text/html", b"C1", 415), (None, b"C1", 415)],
+)  # fmt: skip
+def test_parse_rejects(content_type: str | None, body: bytes, status: int) -> None:
+    with pytest.raises(RequestError) as err:
+        parse(content_type, body, max_batch=2)
+    assert err.value.status == status and err.value.message
+
+
+def test_index_serialises_each_customer_once(tmp_path: Path) -> None:
+    rows = fixture_rows(customers=3)
+    shuffled = list(reversed(rows))  # rank order must come from `rank`, not file order
+    index = build_index(pa.Table.from_pylist(shuffled, schema=SCHEMA))
+    assert len(index) == 3 and index.known("C00001") and not index.known("C9")
+    single = json.loads(index.single("C00001"))
+    assert single["recommendations"] == expected_items(rows, "C00001")
+    batch = json.loads(index.batch(["C9", "C00000"]))
+    assert batch["count"] == 2 and batch["results"][0]["known_customer"] is False
+
+
+def test_loader_rejects_exports_missing_columns(tmp_path: Path) -> None:
+    path = tmp_path / "recommendations.parquet"
+    write_fixture(path)
+    assert loader.read_table(str(tmp_path)).num_rows == len(fixture_rows())
+    pq.write_table(pa.table({"customer_id": ["C1"]}), path)
+    with pytest.raises(loader.BadExport, match="missing columns"):
+        loader.read_table(str(path))
+    with pytest.raises(loader.SourceMissing):
+        loader.read_table(str(tmp_path / "absent.parquet"))
