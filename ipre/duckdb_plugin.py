@@ -1,0 +1,22 @@
+"""dbt-duckdb plugin: serve ``s3://`` paths through :mod:`ipre.s3_filesystem` (no httpfs).
+
+Loaded by the profile (``plugins: [{module: ipre.duckdb_plugin, alias: ipre_s3}]``):
+dbt-duckdb imports this module by name and instantiates its class ``Plugin`` once per run,
+then calls ``configure_connection`` on the new DuckDB connection. Registering the filesystem
+only creates an object; the boto3 client is made on the first S3 read, so runs on local
+files make no network call and need no AWS settings.
+"""
+
+from __future__ import annotations
+
+from dbt.adapters.duckdb.plugins import BasePlugin
+from duckdb import DuckDBPyConnection
+
+from ipre.s3_filesystem import S3ReadOnlyFileSystem
+
+
+class Plugin(BasePlugin):
+    """Registers a read-only S3 filesystem on every DuckDB connection dbt opens."""
+
+    def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        conn.register_filesystem(S3ReadOnlyFileSystem())
