@@ -1,17 +1,20 @@
--- The quarantine table holds exactly the rows the reconciliation counts as quarantined.
+-- The quarantine table holds exactly the rows input_reconciliation counts as quarantined.
 with quarantined as (
-    select source_name, count(*) as quarantined_rows
+    select
+        source_name,
+        count(*) as quarantined_rows
     from {{ ref('quarantined_rows') }}
     group by source_name
 ),
 
 compared as (
     select
-        reconciliation.source_name,
-        reconciliation.quarantined_rows as counted,
+        reconciled_counts.source_name,
+        reconciled_counts.quarantined_rows as counted,
         coalesce(quarantined.quarantined_rows, 0) as stored
-    from {{ ref('input_reconciliation') }} as reconciliation
-    left join quarantined on reconciliation.source_name = quarantined.source_name
+    from {{ ref('input_reconciliation') }} as reconciled_counts
+    left join quarantined on reconciled_counts.source_name = quarantined.source_name
 )
 
-select * from compared where counted != stored
+select * from compared
+where counted != stored

@@ -1,7 +1,9 @@
 -- One row per customer × distinct purchase date in scope, with the gap in days from the
 -- customer's previous distinct purchase date (null for the first).
 with purchase_dates as (
-    select distinct customer_id, invoice_date
+    select distinct
+        customer_id,
+        invoice_date
     from {{ ref('int_invoice_lines_in_scope') }}
 ),
 

@@ -12,11 +12,13 @@ reference as (
 ),
 
 customers as (
-    select * from {{ ref('stg_erp__customers') }} where quarantine_reason is null
+    select * from {{ ref('stg_erp__customers') }}
+    where quarantine_reason is null
 ),
 
 products as (
-    select * from {{ ref('stg_erp__products') }} where quarantine_reason is null
+    select * from {{ ref('stg_erp__products') }}
+    where quarantine_reason is null
 ),
 
 in_window as (
@@ -24,12 +26,15 @@ in_window as (
     from accepted_invoices
     cross join reference
     -- "older than recency_cutoff_days" is excluded: a line exactly that old is kept
-    where accepted_invoices.invoice_date <= reference.reference_date
-      and accepted_invoices.invoice_date >= reference.recency_start_date
+    where
+        accepted_invoices.invoice_date <= reference.reference_date
+        and accepted_invoices.invoice_date >= reference.recency_start_date
 ),
 
 customer_orders as (
-    select customer_id, count(distinct invoice_id) as order_count
+    select
+        customer_id,
+        count(distinct invoice_id) as order_count
     from in_window
     group by customer_id
 ),

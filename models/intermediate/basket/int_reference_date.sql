@@ -13,8 +13,8 @@ reference as (
         cast('{{ var("as_of_date") }}' as date) as reference_date,
         true as is_as_of,
         {%- else -%}
-        max(invoice_date) as reference_date,
-        false as is_as_of,
+            max(invoice_date) as reference_date,
+            false as is_as_of,
         {%- endif %}
         max(invoice_date) as last_invoice_date
     from accepted_invoices

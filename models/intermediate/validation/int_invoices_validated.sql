@@ -5,11 +5,13 @@ with invoices as (
 ),
 
 customers as (
-    select customer_id from {{ ref('stg_erp__customers') }} where quarantine_reason is null
+    select customer_id from {{ ref('stg_erp__customers') }}
+    where quarantine_reason is null
 ),
 
 products as (
-    select product_id from {{ ref('stg_erp__products') }} where quarantine_reason is null
+    select product_id from {{ ref('stg_erp__products') }}
+    where quarantine_reason is null
 ),
 
 validated as (

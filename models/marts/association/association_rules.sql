@@ -5,7 +5,10 @@ with basket_products as (
 ),
 
 clusters as (
-    select customer_id, cluster_id from {{ ref('customer_clusters') }}
+    select
+        customer_id,
+        cluster_id
+    from {{ ref('customer_clusters') }}
 ),
 
 group_baskets_products as (

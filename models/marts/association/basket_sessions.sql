@@ -25,8 +25,9 @@ lines_in_baskets as (
         lines.quantity
     from lines
     inner join basketed_dates
-        on lines.customer_id = basketed_dates.customer_id
-        and lines.invoice_date = basketed_dates.invoice_date
+        on
+            lines.customer_id = basketed_dates.customer_id
+            and lines.invoice_date = basketed_dates.invoice_date
 ),
 
 basket_bounds as (

@@ -9,7 +9,9 @@ with gaps as (
 ),
 
 customer_medians as (
-    select customer_id, {{ median('gap_days') }} as median_gap_days
+    select
+        customer_id,
+        {{ median('gap_days') }} as median_gap_days
     from gaps
     group by customer_id
 ),
@@ -30,12 +32,12 @@ chosen as (
             {%- if var('window_days') | float > 0 %}
             {{ var('window_days') }}
             {%- else %}
-            case
-                when median_gap_days is null then 7
-                when median_gap_days < 7 then 7
-                when median_gap_days > 90 then 90
-                else median_gap_days
-            end
+                case
+                    when median_gap_days is null then 7
+                    when median_gap_days < 7 then 7
+                    when median_gap_days > 90 then 90
+                    else median_gap_days
+                end
             {%- endif %}
             as {{ type_double() }}
         ) as window_days,

@@ -6,7 +6,11 @@ with basket_products as (
 ),
 
 group_baskets_products as (
-    select segment, global_basket_id, product_id, basket_age_days
+    select
+        segment,
+        global_basket_id,
+        product_id,
+        basket_age_days
     from basket_products
 ),
 

@@ -73,8 +73,9 @@ final as (
     cross join reference
     inner join rfm on customer_products.customer_id = rfm.customer_id
     left join price_bands
-        on customer_products.segment = price_bands.segment
-        and customer_products.product_id = price_bands.product_id
+        on
+            customer_products.segment = price_bands.segment
+            and customer_products.product_id = price_bands.product_id
 )
 
 select * from final
