@@ -13,16 +13,24 @@ cleaned as (
     from source_rows
 ),
 
-numbered as (
+copies_numbered as (
     select
         *,
         -- identical raw rows: keep one, quarantine the copies
-        row_number() over (partition by raw_row order by raw_row) as copy_number,
-        -- same id with different attributes: keep the first in a stable order
-        row_number() over (
-            partition by customer_id order by region, end_use, customer_name, raw_row
-        ) as id_number
+        row_number() over (partition by raw_row order by raw_row) as copy_number
     from cleaned
+),
+
+numbered as (
+    select
+        *,
+        -- same id with different attributes: keep the first in a stable order; the kept
+        -- copy of a duplicated row (copy_number 1) always comes first among its copies
+        row_number() over (
+            partition by customer_id
+            order by region, end_use, customer_name, raw_row, copy_number
+        ) as id_number
+    from copies_numbered
 ),
 
 flagged as (

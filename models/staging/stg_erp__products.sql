@@ -26,12 +26,23 @@ cleaned as (
     from source_rows
 ),
 
+copies_numbered as (
+    select
+        *,
+        -- identical raw rows: keep one, quarantine the copies
+        row_number() over (partition by raw_row order by raw_row) as copy_number
+    from cleaned
+),
+
 numbered as (
     select
         *,
-        row_number() over (partition by raw_row order by raw_row) as copy_number,
-        row_number() over (partition by product_id order by raw_row) as id_number
-    from cleaned
+        -- same id, different attributes: keep the first in a stable order; the kept copy
+        -- of a duplicated row (copy_number 1) always comes first among its copies
+        row_number() over (
+            partition by product_id order by raw_row, copy_number
+        ) as id_number
+    from copies_numbered
 ),
 
 flagged as (
