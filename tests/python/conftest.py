@@ -1,0 +1,120 @@
+"""Shared fixtures: a generated dataset and warehouses built from it by dbt.
+
+`generated_data` runs the project's generator once per session; `build_warehouse` runs dbt on
+any data directory into any DuckDB file, so a test module can build the warehouses it needs
+(with its own vars and selection) and reuse them across its tests via a module fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT = Path(sys.executable).parent / "dbt"
+RAW_FILES = ("customers", "products", "invoices", "feedback")
+
+
+class WarehouseBuildError(RuntimeError):
+    """dbt exited non-zero; the message holds the tail of its output."""
+
+
+def generate_dataset(out_dir: Path, scale: str = "poc", seed: int | None = None) -> Path:
+    """Write the generator's raw CSVs and ground_truth.json into out_dir."""
+    command = [sys.executable, "-m", "ipre.cli", "generate"]
+    command += ["--scale", scale, "--out", str(out_dir)]
+    if seed is not None:
+        command += ["--seed", str(seed)]
+    subprocess.run(command, check=True, env=_env_with_pythonpath(), capture_output=True, text=True)
+    return out_dir
+
+
+def dataset_vars(data_dir: Path) -> dict[str, str]:
+    """The four *_path vars pointing at the generated files."""
+    return {f"{name}_path": str(data_dir / f"{name}.csv") for name in RAW_FILES}
+
+
+def build_warehouse(
+    data_dir: Path,
+    db_path: Path,
+    vars: Mapping[str, object] | None = None,
+    select: str | None = None,
+    command: str = "run",
+) -> Path:
+    """Run `dbt <command>` on the files in data_dir into the DuckDB file db_path.
+
+    vars override the dataset paths and any project var; select is a dbt selection string
+    (e.g. "+association_rules +similar_products"). Returns db_path.
+    """
+    work = db_path.parent / f"{db_path.stem}_dbt"
+    all_vars = {**dataset_vars(data_dir), **dict(vars or {})}
+    args = [str(DBT), command, "--vars", json.dumps(all_vars)]
+    if select:
+        args += ["--select", *select.split()]
+    env = _env_with_pythonpath()
+    env.update(
+        IPRE_DUCKDB_PATH=str(db_path),
+        IPRE_DUCKDB_TEMP_DIRECTORY=str(work / "spill"),
+        DBT_PROJECT_DIR=str(ROOT),
+        DBT_PROFILES_DIR=str(ROOT),
+        DBT_TARGET_PATH=str(work / "target"),
+        DBT_LOG_PATH=str(work / "logs"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
+        raise WarehouseBuildError(f"dbt {command} failed ({result.returncode}):\n{tail}")
+    return db_path
+
+
+def rebuild_copy(
+    source_db: Path,
+    data_dir: Path,
+    db_path: Path,
+    vars: Mapping[str, object] | None = None,
+    select: str | None = None,
+) -> Path:
+    """Copy a built warehouse and rebuild only `select` in the copy with other vars.
+
+    Much faster than a full build when the changed vars only affect the selected models
+    (their parents, e.g. customer_clusters, are reused as built in source_db).
+    """
+    shutil.copyfile(source_db, db_path)
+    return build_warehouse(data_dir, db_path, vars=vars, select=select)
+
+
+def _env_with_pythonpath() -> dict[str, str]:
+    """os.environ with the project root first on PYTHONPATH (for `ipre` in dbt Python models)."""
+    env = dict(os.environ)
+    existing = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = str(ROOT) if not existing else f"{ROOT}{os.pathsep}{existing}"
+    return env
+
+
+@pytest.fixture(scope="session")
+def generated_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A poc-scale generated dataset (seeded, so identical on every run), shared by the session."""
+    return generate_dataset(tmp_path_factory.mktemp("generated") / "data")
+
+
+@pytest.fixture(scope="session")
+def ground_truth(generated_data: Path) -> dict[str, object]:
+    return json.loads((generated_data / "ground_truth.json").read_text())
+
+
+ASSOCIATION_SELECT = "+association_rules +similar_products"
+
+
+@pytest.fixture(scope="session")
+def association_warehouse(generated_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """DuckDB file with the association marts (and their parents) built with default vars."""
+    db_path = tmp_path_factory.mktemp("warehouse") / "default.duckdb"
+    return build_warehouse(generated_data, db_path, select=ASSOCIATION_SELECT)
