@@ -1,4 +1,7 @@
 {{ config(post_hook="{{ log_basket_window(this) }}") }}
+{%- if var('window_days') | float < 0 %}
+    {{ exceptions.raise_compiler_error("window_days must be 0 (data-driven) or a positive number of days, got " ~ var('window_days')) }}
+{%- endif %}
 -- One row: the basket window used to sessionize purchases (spec §4.4). window_days = 0
 -- means data-driven: the median over customers of each customer's median gap between
 -- consecutive distinct purchase dates, clamped to [7, 90]. Customers with a single
