@@ -1,0 +1,148 @@
+"""`ipre export`: publish the warehouse's outputs as files the serving side reads.
+
+* ``recommendations`` -> ``<export dir>/recommendations.parquet`` (what serve/ loads)
+* ``feedback_summary`` -> ``<export dir>/feedback_summary.json`` (spec §4.6 shape)
+
+The warehouse is opened read-only and each file is written to a temporary name in the target
+directory and then renamed over the old one (``os.replace``), so a reader never sees a
+half-written file. The serving container never opens the DuckDB file itself: DuckDB's file
+lock would collide with a running ``dbt build``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RECOMMENDATIONS_FILE = "recommendations.parquet"
+FEEDBACK_SUMMARY_FILE = "feedback_summary.json"
+RATE_COLUMNS = (
+    "acceptance_rate",
+    "high_rate",
+    "medium_positive_rate",
+    "medium_negative_rate",
+    "medium_no_signal_rate",
+    "low_rate",
+)
+
+
+def default_db_path() -> Path:
+    """The warehouse: $IPRE_DUCKDB_PATH, else ipre.duckdb at the project root (not the cwd)."""
+    return Path(os.environ.get("IPRE_DUCKDB_PATH") or PROJECT_ROOT / "ipre.duckdb")
+
+
+def default_export_dir() -> Path:
+    """Where exports go: $IPRE_EXPORT_DIR, else export/ at the project root."""
+    return Path(os.environ.get("IPRE_EXPORT_DIR") or PROJECT_ROOT / "export")
+
+
+def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write(tmp)`` on a temporary path next to ``target``, then rename it to ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        tmp.chmod(0o644)  # mkstemp creates 0600; the serving side may run as another user
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path) -> int:
+    """Write the recommendations table as Parquet, ordered by customer and rank; rows written."""
+
+    def write(tmp: Path) -> None:
+        path = str(tmp).replace("'", "''")
+        con.execute(
+            "copy (select * from recommendations order by customer_id, rank) "
+            f"to '{path}' (format parquet)"
+        )
+
+    write_atomically(target, write)
+    row = con.execute("select count(*) from recommendations").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _rates(row: dict[str, Any]) -> dict[str, Any]:
+    rates = {name: row[name] for name in RATE_COLUMNS}
+    return {"feedback_count": int(row["feedback_count"]), **rates}
+
+
+def summary_document(rows: list[dict[str, Any]], generated_at: datetime) -> dict[str, Any]:
+    """The §4.6 feedback_summary.json document from the feedback_summary table's rows."""
+    by_scope: dict[str, dict[str, dict[str, Any]]] = {}
+    for row in rows:
+        by_scope.setdefault(row["scope"], {})[row["scope_value"]] = row
+    overall = by_scope.get("overall", {}).get("overall")
+    if overall is None:
+        raise ValueError("feedback_summary has no overall row")
+    reference_date = overall.get("reference_date")
+    return {
+        "generated_at": generated_at.replace(microsecond=0, tzinfo=None).isoformat(),
+        "reference_date": str(reference_date) if reference_date is not None else None,
+        "overall": _rates(overall),
+        "by_segment": {k: _rates(v) for k, v in sorted(by_scope.get("segment", {}).items())},
+        "by_l2_category": {
+            k: _rates(v) for k, v in sorted(by_scope.get("l2_category", {}).items())
+        },
+        "reason_code_distribution": {
+            k: {"count": int(v["feedback_count"]), "share": v["feedback_share"]}
+            for k, v in sorted(by_scope.get("reason_code", {}).items())
+        },
+        "threshold_suggestions": {
+            "MIN_CONFIDENCE": overall["suggested_min_confidence"],
+            "SCORE_CUTOFF": overall["suggested_score_cutoff"],
+            "rationale": overall["rationale"],
+        },
+    }
+
+
+def export_feedback_summary(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, Any]:
+    """Write feedback_summary.json; returns the document."""
+    cursor = con.execute("select * from feedback_summary order by scope, scope_value")
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    document = summary_document(rows, datetime.now(UTC))
+    text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    write_atomically(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    return document
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ipre export", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: warehouse)")
+    parser.add_argument("--out", type=Path, default=None, help="export directory")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    db_path = args.db or default_db_path()
+    out_dir = args.out or default_export_dir()
+    if not db_path.exists():
+        print(f"ipre export: no warehouse at {db_path}; run `make build` first", file=sys.stderr)
+        return 1
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            rows = export_recommendations(con, out_dir / RECOMMENDATIONS_FILE)
+            document = export_feedback_summary(con, out_dir / FEEDBACK_SUMMARY_FILE)
+    except duckdb.Error as err:
+        print(f"ipre export: {err}", file=sys.stderr)
+        return 1
+    print(f"ipre export: {rows:,} recommendations -> {out_dir / RECOMMENDATIONS_FILE}")
+    rationale = document["threshold_suggestions"]["rationale"]
+    print(f"ipre export: feedback summary -> {out_dir / FEEDBACK_SUMMARY_FILE} ({rationale})")
+    return 0

@@ -1,0 +1,195 @@
+"""`ipre summary`: a spec §12-style report of the last build, read from the warehouse.
+
+Inputs kept and quarantined (input_reconciliation, quarantined_rows by reason), rows per mart
+table, and the recommendation quality table (customers covered, via rules vs fallback, with
+exactly top_k, score range, distinct scores). Tables not built yet are reported as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from ipre.export import default_db_path
+
+MART_TABLES = (
+    "market_basket",
+    "customer_clusters",
+    "segment_cluster_quality",
+    "basket_sessions",
+    "association_rules",
+    "similar_products",
+    "recommendations_ranked",
+    "recommendations",
+    "feedback_summary",
+    "pipeline_health",
+    "input_reconciliation",
+    "quarantined_rows",
+)
+
+QUALITY_SQL = """
+with per_customer as (
+    select
+        customer_id,
+        count(*) as n_recs,
+        max(case when trigger_product != 'fallback' then 1 else 0 end) as has_rule,
+        max(case when trigger_product = 'fallback' then 1 else 0 end) as has_fallback
+    from recommendations
+    group by customer_id
+)
+select
+    (select count(distinct customer_id) from market_basket) as customers_in_scope,
+    count(*) as customers_covered,
+    coalesce(sum(has_rule), 0) as via_rules,
+    coalesce(sum(has_fallback), 0) as via_fallback,
+    coalesce(sum(case when n_recs = ? then 1 else 0 end), 0) as exactly_top_k,
+    (select count(*) from recommendations) as total_recs,
+    (select count(distinct recommended_product) from recommendations) as products,
+    (select min(score) from recommendations) as min_score,
+    (select max(score) from recommendations) as max_score,
+    (select count(distinct score) from recommendations) as distinct_scores
+from per_customer
+"""
+
+
+def existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("select table_name from information_schema.tables").fetchall()
+    return {str(name) for (name,) in rows}
+
+
+def table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> list[str]:
+    """Plain-text table with right-aligned numbers."""
+    body = [[_fmt(v) for v in row] for row in rows]
+    cells = [[str(h) for h in headers], *body]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    # a column is right-aligned when every value in it is a number
+    right = [all(_numeric(row[i]) for row in body) and bool(body) for i in range(len(headers))]
+    lines = []
+    for row in cells:
+        parts = [
+            c.rjust(w) if r else c.ljust(w) for c, w, r in zip(row, widths, right, strict=True)
+        ]
+        lines.append("  " + "  ".join(parts).rstrip())
+    return lines
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return "" if value is None else str(value)
+
+
+def _numeric(text: str) -> bool:
+    return text.replace(",", "").replace(".", "").replace("-", "").isdigit()
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{part:,} ({part / whole:.1%})" if whole else f"{part:,}"
+
+
+def inputs_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:
+    lines = ["Inputs (kept = accepted rows)"]
+    if "input_reconciliation" not in tables:
+        return lines + ["  input_reconciliation: not built yet"]
+    rows = con.execute(
+        "select source_name, raw_rows, accepted_rows, quarantined_rows "
+        "from input_reconciliation order by source_name"
+    ).fetchall()
+    lines += table(rows, ["source", "raw", "kept", "quarantined"])
+    if "quarantined_rows" not in tables:
+        return lines + ["  quarantined_rows: not built yet"]
+    reasons = con.execute(
+        "select source_name, reason_code, count(*) from quarantined_rows "
+        "group by all order by source_name, reason_code"
+    ).fetchall()
+    lines.append("Quarantined rows by reason")
+    return lines + (table(reasons, ["source", "reason", "rows"]) if reasons else ["  none"])
+
+
+def marts_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:
+    rows = []
+    for name in MART_TABLES:
+        if name in tables:
+            count = con.execute(f'select count(*) from "{name}"').fetchone()
+            rows.append((name, int(count[0]) if count else 0))
+        else:
+            rows.append((name, "not built yet"))
+    return ["Rows per table"] + table(rows, ["table", "rows"])
+
+
+def quality_section(con: duckdb.DuckDBPyConnection, tables: set[str], top_k: int) -> list[str]:
+    lines = ["Recommendation quality"]
+    missing = [t for t in ("recommendations", "market_basket") if t not in tables]
+    if missing:
+        return lines + [f"  {', '.join(missing)}: not built yet"]
+    cursor = con.execute(QUALITY_SQL, [top_k])
+    q = dict(zip([d[0] for d in cursor.description], cursor.fetchone() or (), strict=True))
+    n = int(q["customers_in_scope"])
+    covered = int(q["customers_covered"])
+    score_range = (
+        "n/a" if q["min_score"] is None else f"{q['min_score']:.2f} – {q['max_score']:.2f}"
+    )
+    rows = [
+        ("Customers covered", f"{covered:,} / {n:,}" + (f" ({covered / n:.1%})" if n else "")),
+        ("Via association rules", _pct(int(q["via_rules"]), n)),
+        ("Via category-aware fallback", _pct(int(q["via_fallback"]), n)
+         + " — includes customers who received both"),
+        (f"Customers with exactly {top_k} recs", _pct(int(q["exactly_top_k"]), n)),
+        (f"Customers with <{top_k} recs", _pct(n - int(q["exactly_top_k"]), n)),
+        ("Total recommendations", f"{int(q['total_recs']):,}"),
+        ("Products recommended", f"{int(q['products']):,} unique"),
+        ("Score range", score_range),
+        ("Distinct score values", f"{int(q['distinct_scores']):,}"),
+    ]
+    return lines + table(rows, ["Metric", "Value"])
+
+
+def build_top_k(con: duckdb.DuckDBPyConnection, tables: set[str]) -> int:
+    """The build's top_k var, as recorded in pipeline_health; 5 (the spec default) if absent."""
+    if "pipeline_health" in tables:
+        row = con.execute(
+            "select metric_value from pipeline_health where metric = 'top_k'"
+        ).fetchone()
+        if row and row[0] is not None:
+            return int(row[0])
+    return 5
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="ipre summary", description=__doc__.splitlines()[0])
+    parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: warehouse)")
+    parser.add_argument(
+        "--top-k", type=int, default=None, help="default: the build's (pipeline_health), else 5"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    db_path = args.db or default_db_path()
+    if not db_path.exists():
+        print(f"IPRE summary: warehouse {db_path} not built yet (run `make build`)")
+        return 0
+    try:
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            tables = existing_tables(con)
+            sections = [
+                inputs_section(con, tables),
+                marts_section(con, tables),
+                quality_section(con, tables, args.top_k or build_top_k(con, tables)),
+            ]
+    except duckdb.Error as err:
+        print(f"ipre summary: {err}", file=sys.stderr)
+        return 1
+    print(f"IPRE summary — warehouse {db_path}")
+    for section in sections:
+        print()
+        print("\n".join(section))
+    return 0
