@@ -42,7 +42,7 @@ summary: install
 test: install lint dbt-test pytest
 
 lint: install
-	$(BIN)/ruff check ipre python_models serve tests bench scripts
+	$(BIN)/ruff check $(ROOT)
 	$(BIN)/sqlfluff lint models macros tests --processes 2
 
 dbt-test: install
