@@ -1,0 +1,112 @@
+"""Fit one segment: scale, pick k by the elbow rule, KMeans, silhouette (spec §4.2).
+
+Edge cases, each with the ``k_rule`` it records:
+
+* ``too_few_customers``: fewer than ``min_cluster_customers`` customers -> one cluster.
+* ``distinct_points``: k is capped at the number of distinct feature rows (KMeans cannot make more
+  non-empty clusters than distinct points); if the rule never fires below the cap, k = the cap.
+* ``elbow``: the rule fired (see ``elbow.py``; k may be 1 when even two clusters explain < t %).
+* ``max_k``: the rule never fired up to ``max_k`` -> k = max_k.
+
+Silhouette is null whenever it is undefined (k = 1, or as many clusters as customers). Segments
+with more than ``SILHOUETTE_SAMPLE`` customers are scored on a seeded sample to bound the O(n^2)
+cost. Cluster numbers are ordered by size (largest = 0, ties by first customer id) so they read the
+same way across runs; the fitted centres are permuted to match, so ``predict`` agrees.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+
+from ipre.clustering.elbow import elbow_k, quality_label, relative_drop
+from ipre.clustering.features import build_features
+from ipre.clustering.params import ClusterParams
+
+SILHOUETTE_SAMPLE = 5000
+
+
+@dataclass(frozen=True)
+class SegmentFit:
+    segment: str
+    features: pd.DataFrame  # index customer_id (sorted), the columns the model uses
+    scaler: StandardScaler
+    kmeans: KMeans
+    labels: np.ndarray
+    k: int
+    k_rule: str
+    inertias: dict[int, float]
+    silhouette: float | None
+
+    @property
+    def quality(self) -> str | None:
+        return quality_label(self.silhouette)
+
+
+def fit_kmeans(x: np.ndarray, k: int, params: ClusterParams) -> KMeans:
+    return KMeans(n_clusters=k, random_state=params.random_state, n_init=params.n_init).fit(x)
+
+
+def total_sum_of_squares(x: np.ndarray) -> float:
+    """Inertia of the single cluster k = 1: squared distances to the overall mean."""
+    return float(((x - x.mean(axis=0)) ** 2).sum())
+
+
+def elbow_search(x: np.ndarray, params: ClusterParams) -> tuple[int, str, dict[int, float], KMeans]:
+    """Fit k = 2.. until the drop rule fires (later k cannot change a 'first k' answer) and
+    return the chosen k, its rule, the inertias tried and the chosen fit (reused, not refitted)."""
+    inertias = {1: total_sum_of_squares(x)}
+    models: dict[int, KMeans] = {}
+    cap = min(params.max_k, len(np.unique(x, axis=0)))
+    for k in range(2, cap + 1):
+        models[k] = fit_kmeans(x, k, params)
+        inertias[k] = float(models[k].inertia_)
+        if relative_drop(inertias[k - 1], inertias[k]) < params.elbow_threshold / 100.0:
+            break
+    k, rule = elbow_k(inertias, params.elbow_threshold)
+    if rule == "max_k" and cap < params.max_k:
+        rule = "distinct_points"
+    return k, rule, inertias, models[k] if k in models else fit_kmeans(x, k, params)
+
+
+def order_by_size(model: KMeans) -> KMeans:
+    """Renumber clusters largest first (ties: lowest first member row) by permuting centres."""
+    labels = model.labels_
+    sizes = np.bincount(labels, minlength=model.n_clusters)
+    first = np.array([np.flatnonzero(labels == c).min() for c in range(model.n_clusters)])
+    order = np.lexsort((first, -sizes))
+    model.cluster_centers_ = model.cluster_centers_[order]
+    model.labels_ = np.argsort(order)[labels]
+    return model
+
+
+def silhouette(x: np.ndarray, labels: np.ndarray, random_state: int) -> float | None:
+    n_labels = len(np.unique(labels))
+    if n_labels < 2 or n_labels >= len(x):
+        return None
+    sample = SILHOUETTE_SAMPLE if len(x) > SILHOUETTE_SAMPLE else None
+    return float(silhouette_score(x, labels, sample_size=sample, random_state=random_state))
+
+
+def fit_segment(segment: str, basket: pd.DataFrame, params: ClusterParams) -> SegmentFit:
+    """Cluster one segment's market_basket rows. One OpenMP/BLAS thread, so results never depend
+    on thread scheduling (OpenMP reductions) and segments can run side by side."""
+    features = build_features(basket, params.feature_groups)
+    with threadpool_limits(limits=1):
+        scaler = StandardScaler().fit(features.to_numpy())
+        x = scaler.transform(features.to_numpy())
+        if len(x) < params.min_cluster_customers:
+            k, rule, inertias = 1, "too_few_customers", {1: total_sum_of_squares(x)}
+            model = fit_kmeans(x, 1, params)
+        else:
+            k, rule, inertias, model = elbow_search(x, params)
+        model = order_by_size(model)
+        labels = model.predict(x)
+        score = silhouette(x, labels, params.random_state)
+    return SegmentFit(segment, features, scaler, model, labels, k, rule, inertias, score)

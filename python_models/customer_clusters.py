@@ -1,0 +1,49 @@
+"""customer_clusters: one row per customer with its KMeans cluster (spec §4.2).
+
+Thin on purpose: read market_basket through Arrow, call ipre.clustering, return the table. The
+maths and its tests live in the package. Vars arrive as strings through direct
+``dbt.config.get`` calls (the parser only sees direct calls); the keys are declared in
+python_models/_python_models.yml.
+"""
+
+from dbt_common.events.base_types import EventLevel
+from dbt_common.events.functions import fire_event
+from dbt_common.events.types import Note
+
+from ipre.clustering import ClusterParams, cluster_customers
+from ipre.clustering.pipeline import BASKET_COLUMNS
+
+
+def read_params(dbt) -> ClusterParams:
+    return ClusterParams.from_strings(
+        {
+            "max_k": dbt.config.get("max_k"),
+            "min_cluster_customers": dbt.config.get("min_cluster_customers"),
+            "elbow_threshold": dbt.config.get("elbow_threshold"),
+            "feature_groups": dbt.config.get("feature_groups"),
+            "random_state": dbt.config.get("random_state"),
+            "n_init": dbt.config.get("n_init"),
+        }
+    )
+
+
+def warn_poor_segments(table) -> None:
+    """Spec §4.2: a poor silhouette (< 0.2) is logged as a warning. A dbt event (not the logging
+    module, whose output dbt leaves on bare stderr) lands in the console and logs/dbt.log."""
+    segments = table.drop_duplicates("segment")
+    for row in segments[segments["quality"] == "poor"].itertuples():
+        message = (
+            f"[WARNING] customer_clusters: segment {row.segment} has poor cluster separation "
+            f"(silhouette {row.silhouette:.3f}, k={row.k}, {row.n_customers} customers); "
+            "consider fewer feature groups or more data"
+        )
+        fire_event(Note(msg=message), level=EventLevel.WARN)
+
+
+def model(dbt, session):
+    params = read_params(dbt)
+    columns = ", ".join(BASKET_COLUMNS)
+    basket = dbt.ref("market_basket").project(columns).to_arrow_table().to_pandas()
+    table, _ = cluster_customers(basket, params)
+    warn_poor_segments(table)
+    return table

@@ -1,0 +1,139 @@
+"""Per-segment fits: every edge case of k selection, determinism, archetype recovery."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from clustering_fixtures import make_basket
+from sklearn.metrics import adjusted_rand_score
+
+from ipre.clustering import ClusterParams, cluster_customers, fit_segment
+
+ROOT = Path(__file__).resolve().parents[2]
+# Measured on clustering_fixtures data (3 archetypes, ~80 % of items from the archetype's
+# block): ARI 0.71-0.74 per segment. Chance is 0; 0.5 leaves margin for seed noise while
+# still failing if clusters stop following archetypes.
+ARI_BAR = 0.5
+
+
+def mixes(n_per_mix: int, n_mixes: int, segment: str = "S") -> pd.DataFrame:
+    """Customers who buy exactly one L2 category each: n_mixes distinct feature rows."""
+    records = [
+        (f"c{m}_{i:03d}", segment, f"L2_{m}", "B", "F", 1.0 + i)
+        for m in range(n_mixes)
+        for i in range(n_per_mix)
+    ]
+    frame = pd.DataFrame(
+        records,
+        columns=[
+            "customer_id",
+            "segment",
+            "l2_category",
+            "brand",
+            "functionality",
+            "total_quantity",
+        ],
+    )
+    for column in ("rfm_recency_score", "rfm_frequency_score", "rfm_monetary_score"):
+        frame[column] = 0.5
+    return frame
+
+
+def test_too_few_customers_get_one_cluster_and_no_silhouette() -> None:
+    basket, _ = make_basket({"S": 5}, seed=1)
+    fit = fit_segment("S", basket, ClusterParams(min_cluster_customers=6))
+    assert (fit.k, fit.k_rule, fit.silhouette, fit.quality) == (1, "too_few_customers", None, None)
+    assert set(fit.labels) == {0}
+
+
+def test_k_is_capped_at_distinct_points() -> None:
+    fit = fit_segment("S", mixes(10, 3), ClusterParams(feature_groups=("l2_qty",)))
+    assert (fit.k, fit.k_rule) == (3, "distinct_points")
+    assert max(fit.inertias) == 3 and fit.inertias[3] == pytest.approx(0.0)
+
+
+def test_single_distinct_point_is_one_cluster() -> None:
+    fit = fit_segment("S", mixes(12, 1), ClusterParams(feature_groups=("l2_qty", "rfm")))
+    assert (fit.k, fit.k_rule, fit.silhouette) == (1, "distinct_points", None)
+
+
+def test_no_k_meets_rule_gives_max_k() -> None:
+    fit = fit_segment("S", mixes(10, 6), ClusterParams(max_k=3, feature_groups=("l2_qty",)))
+    assert (fit.k, fit.k_rule) == (3, "max_k")
+    assert sorted(fit.inertias) == [1, 2, 3]
+
+
+def test_structureless_segment_can_elbow_at_one_cluster() -> None:
+    basket, _ = make_basket({"S": 40}, seed=2)
+    fit = fit_segment("S", basket, ClusterParams(elbow_threshold=100.0))
+    assert (fit.k, fit.k_rule, fit.silhouette) == (1, "elbow", None)
+    assert sorted(fit.inertias) == [1, 2]  # stops at the first k meeting the rule
+
+
+def test_group_without_data_changes_nothing() -> None:
+    basket, _ = make_basket({"S": 90}, seed=5)
+    basket["brand"] = None
+    with_brand = fit_segment("S", basket, ClusterParams())
+    without = fit_segment(
+        "S", basket, ClusterParams(feature_groups=("l2_qty", "functionality", "rfm"))
+    )
+    assert "brand__unknown" in with_brand.features.columns
+    np.testing.assert_array_equal(with_brand.labels, without.labels)
+    assert with_brand.k == without.k
+
+
+def test_clusters_are_numbered_largest_first_and_predict_agrees() -> None:
+    basket, _ = make_basket({"S": 150}, seed=6)
+    fit = fit_segment("S", basket, ClusterParams())
+    sizes = np.bincount(fit.labels)
+    assert list(sizes) == sorted(sizes, reverse=True)
+    x = fit.scaler.transform(fit.features.to_numpy())
+    np.testing.assert_array_equal(fit.kmeans.predict(x), fit.labels)
+
+
+def test_same_seed_same_table_whatever_the_worker_count() -> None:
+    basket, _ = make_basket({"A": 120, "B": 80, "C": 3}, seed=8)
+    first, _ = cluster_customers(basket, ClusterParams(), n_jobs=1)
+    shuffled = basket.sample(frac=1.0, random_state=1)
+    second, _ = cluster_customers(shuffled, ClusterParams(), n_jobs=2)
+    pd.testing.assert_frame_equal(first, second)
+
+
+def test_table_has_one_row_per_customer_and_cluster_ids() -> None:
+    basket, _ = make_basket({"EU_Res": 60, "US_Com": 4}, seed=9)
+    table, _ = cluster_customers(basket, ClusterParams())
+    assert sorted(table["customer_id"]) == sorted(basket["customer_id"].unique())
+    expected = table["segment"] + "_" + table["cluster_number"].astype(str)
+    assert (table["cluster_id"] == expected).all()
+    assert (table["cluster_number"] < table["k"]).all() and (table["k"] <= 8).all()
+
+
+def test_empty_basket_gives_empty_table() -> None:
+    basket, _ = make_basket({"S": 3}, seed=1)
+    table, fits = cluster_customers(basket.iloc[0:0], ClusterParams())
+    assert len(table) == 0 and fits == [] and "cluster_id" in table.columns
+
+
+def test_clusters_recover_archetypes_better_than_chance() -> None:
+    basket, truth = make_basket({"EU_Res": 300, "US_Com": 240}, n_archetypes=3, seed=11)
+    table, _ = cluster_customers(basket, ClusterParams())
+    for _, rows in table.groupby("segment"):
+        ari = adjusted_rand_score(rows["customer_id"].map(truth), rows["cluster_number"])
+        assert ari > ARI_BAR
+
+
+def test_defaults_mirror_dbt_project_vars() -> None:
+    project = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
+    names = (
+        "max_k",
+        "min_cluster_customers",
+        "elbow_threshold",
+        "feature_groups",
+        "random_state",
+        "n_init",
+    )
+    assert ClusterParams.from_strings({n: str(project[n]) for n in names}) == ClusterParams()
