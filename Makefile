@@ -15,7 +15,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 VARS ?= {}
 
-.PHONY: install run build export summary test lint dbt-test pytest docs serve sample clean
+.PHONY: install run build export summary test lint dbt-test pytest docs serve sample eval clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,16 @@ docs: install
 serve: install
 	IPRE_RECOMMENDATIONS_URI=$${IPRE_RECOMMENDATIONS_URI:-$(IPRE_EXPORT_DIR)/recommendations.parquet} \
 		$(BIN)/python $(ROOT)/serve/serve
+
+EVAL_CUTOFF ?=
+EVAL_HORIZON ?= 90
+EVAL_DIR ?= $(ROOT)/target/eval
+
+## eval: rebuild as of a cutoff (default: EVAL_HORIZON days before the last invoice) and score
+## the engine, its two ablations and three baselines on the next EVAL_HORIZON days (eval_metrics)
+eval: install
+	$(BIN)/ipre evaluate --vars '$(VARS)' --horizon-days $(EVAL_HORIZON) \
+		--eval-dir $(EVAL_DIR) $(if $(EVAL_CUTOFF),--cutoff $(EVAL_CUTOFF))
 
 ## sample: regenerate the bundled sample under seeds/sample
 sample: install

@@ -12,6 +12,7 @@ COMMANDS: dict[str, str] = {
     "export": "ipre.export",
     "export-artifacts": "ipre.clustering.artifacts_cli",
     "deploy": "ipre.deploy.cli",
+    "evaluate": "ipre.evaluation.cli",
 }
 
 
