@@ -7,6 +7,13 @@
 
 {% macro default__type_double() -%}double{%- endmacro %}
 
+{#- The JSON column type (DuckDB json); engines without one (Spark) use text. -#}
+{% macro type_json() -%}
+    {{ return(adapter.dispatch('type_json', 'ipre')()) }}
+{%- endmacro %}
+
+{% macro default__type_json() -%}json{%- endmacro %}
+
 {#- Text → number, or null when it is not a number. -#}
 {% macro try_to_double(expr) -%}
     {{ dbt.safe_cast(dbt.cast(expr, dbt.type_string()), type_double()) }}
@@ -53,9 +60,12 @@
 {%- endmacro %}
 
 {#- The columns of a relation, lower-cased, read with a zero-row query so that it also
-    works on file-backed sources. Empty at parse time. -#}
+    works on file-backed sources. Empty at parse time, and for a table not built yet (a
+    compile or lint before the first build). -#}
 {% macro relation_column_names(relation) -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set file_backed = relation.external is defined and relation.external -%}
+    {%- if not file_backed and load_relation(relation) is none -%}{{ return([]) }}{%- endif -%}
     {%- set result = run_query('select * from ' ~ relation ~ ' where 1 = 0') -%}
     {{ return(result.column_names | map('lower') | list) }}
 {%- endmacro %}

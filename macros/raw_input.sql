@@ -6,10 +6,19 @@
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
     {%- if path == 'none' and entity == 'feedback' -%}
         ({{ empty_feedback_relation() }})
-    {%- elif path not in ('', 'none') -%}
-        {{ source('raw_files', entity) }}
     {%- else -%}
-        {{ ref('raw_' ~ entity) }}
+        {{ raw_input_relation(entity) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The relation object behind raw_input (a source or the sample seed), for macros that
+    inspect it (e.g. find_price_column). -#}
+{% macro raw_input_relation(entity) -%}
+    {%- set path = var(entity ~ '_path', '') | string | trim -%}
+    {%- if path not in ('', 'none') -%}
+        {{ return(source('raw_files', entity)) }}
+    {%- else -%}
+        {{ return(ref('raw_' ~ entity)) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -10,11 +10,11 @@ with quarantined as (
 compared as (
     select
         reconciled_counts.source_name,
-        reconciled_counts.quarantined_rows as counted,
-        coalesce(quarantined.quarantined_rows, 0) as stored
+        reconciled_counts.quarantined_rows as counted_rows,
+        coalesce(quarantined.quarantined_rows, 0) as stored_rows
     from {{ ref('input_reconciliation') }} as reconciled_counts
     left join quarantined on reconciled_counts.source_name = quarantined.source_name
 )
 
 select * from compared
-where counted != stored
+where counted_rows != stored_rows

@@ -1,5 +1,5 @@
 -- One row per raw product row, typed, with the reason it cannot be used (null = usable).
-{%- set price_column = find_price_column(raw_input('products')) %}
+{%- set price_column = find_price_column(raw_input_relation('products')) %}
 
 with source_rows as (
     select * from {{ raw_input('products') }}
