@@ -43,7 +43,7 @@ test: install lint dbt-test pytest
 
 lint: install
 	$(BIN)/ruff check $(ROOT)
-	$(BIN)/sqlfluff lint models macros tests --processes 2
+	$(BIN)/sqlfluff lint models tests --processes 2
 
 dbt-test: install
 	$(DBT) build --vars '$(VARS)'

@@ -1,5 +1,7 @@
 -- One row per raw product row, typed, with the reason it cannot be used (null = usable).
 {%- set price_column = find_price_column(raw_input_relation('products')) %}
+{%- set price_expression = try_to_double(price_column) if price_column
+    else 'cast(null as ' ~ type_double() ~ ')' %}
 
 with source_rows as (
     select * from {{ raw_input('products') }}
@@ -15,11 +17,7 @@ cleaned as (
         {{ clean_text('functionality') }} as functionality,
         {{ try_to_boolean('in_stock') }} as in_stock_parsed,
         {{ clean_text('in_stock') }} as in_stock_text,
-        {% if price_column -%}
-        {{ try_to_double(price_column) }} as unit_price,
-        {%- else -%}
-        cast(null as {{ type_double() }}) as unit_price,
-        {%- endif %}
+        {{ price_expression }} as unit_price,
         {{ raw_row_text(['product_id', 'product_name', 'brand', 'l2_category', 'l3_category',
                          'functionality', 'in_stock'] + ([price_column] if price_column else [])) }}
             as raw_row
