@@ -15,7 +15,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 VARS ?= {}
 
-.PHONY: install run build export summary test lint dbt-test pytest docs serve sample eval clean
+.PHONY: install run build export summary test lint dbt-test pytest docs serve sample eval bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,12 @@ EVAL_DIR ?= $(ROOT)/target/eval
 eval: install
 	$(BIN)/ipre evaluate --vars '$(VARS)' --horizon-days $(EVAL_HORIZON) \
 		--eval-dir $(EVAL_DIR) $(if $(EVAL_CUTOFF),--cutoff $(EVAL_CUTOFF))
+
+## bench: pipeline benchmarks (BENCH_SCALES=poc,50k,1M by default; "all" adds 10M)
+## -> bench/results/*.json, docs/benchmarks.png
+bench: install
+	PYTHONPATH=$(ROOT) $(BIN)/python $(ROOT)/bench/run_bench.py
+	PYTHONPATH=$(ROOT) $(BIN)/python -m bench.report
 
 ## sample: regenerate the bundled sample under seeds/sample
 sample: install

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: about ten models read it (docs/benchmarks.md).
 -- One row per accepted invoice line used by the pipeline: dated within the recency cutoff
 -- before the reference date (and not after it), bought by a customer with at least
 -- min_order_count distinct invoices in that window. Customer and product attributes joined.

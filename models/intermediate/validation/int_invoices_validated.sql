@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: five models read it, and as a view each of them re-ran staging's
+-- duplicate check (a window over every raw row) several times (docs/benchmarks.md).
 -- One row per raw invoice line with its final quarantine reason (null = accepted): the
 -- staging checks, then ids the accepted customer and product masters do not know.
 with invoices as (
