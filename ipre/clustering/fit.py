@@ -3,6 +3,12 @@
 Edge cases, each with the ``k_rule`` it records:
 
 * ``too_few_customers``: fewer than ``min_cluster_customers`` customers -> one cluster.
+* ``customers_per_cluster``: no cluster may average fewer than ``min_cluster_customers``
+  customers, so k <= n_customers // min_cluster_customers (one cluster below 2 ×
+  min_cluster_customers). The spec's own minimum for clustering a segment is applied to each
+  cluster: without it the elbow rule never fires on small segments (every split of 9 customers
+  removes > 10 % of the inertia) and k runs to one customer per cluster, leaving association
+  mining nothing to mine. If the rule never fires below this cap, k = the cap.
 * ``distinct_points``: k is capped at the number of distinct feature rows (KMeans cannot make more
   non-empty clusters than distinct points); if the rule never fires below the cap, k = the cap.
 * ``elbow``: the rule fired (see ``elbow.py``; k may be 1 when even two clusters explain < t %).
@@ -58,20 +64,32 @@ def total_sum_of_squares(x: np.ndarray) -> float:
     return float(((x - x.mean(axis=0)) ** 2).sum())
 
 
+def k_cap(x: np.ndarray, params: ClusterParams) -> tuple[int, str]:
+    """The largest k worth trying and the rule that sets it (max_k, distinct_points or
+    customers_per_cluster), in that order of precedence when several give the same cap."""
+    caps = {
+        "max_k": params.max_k,
+        "distinct_points": len(np.unique(x, axis=0)),
+        "customers_per_cluster": len(x) // params.min_cluster_customers,
+    }
+    cap = min(caps.values())
+    return cap, next(rule for rule, value in caps.items() if value == cap)
+
+
 def elbow_search(x: np.ndarray, params: ClusterParams) -> tuple[int, str, dict[int, float], KMeans]:
     """Fit k = 2.. until the drop rule fires (later k cannot change a 'first k' answer) and
     return the chosen k, its rule, the inertias tried and the chosen fit (reused, not refitted)."""
     inertias = {1: total_sum_of_squares(x)}
     models: dict[int, KMeans] = {}
-    cap = min(params.max_k, len(np.unique(x, axis=0)))
+    cap, cap_rule = k_cap(x, params)
     for k in range(2, cap + 1):
         models[k] = fit_kmeans(x, k, params)
         inertias[k] = float(models[k].inertia_)
         if relative_drop(inertias[k - 1], inertias[k]) < params.elbow_threshold / 100.0:
             break
     k, rule = elbow_k(inertias, params.elbow_threshold)
-    if rule == "max_k" and cap < params.max_k:
-        rule = "distinct_points"
+    if rule == "max_k":
+        rule = cap_rule
     return k, rule, inertias, models[k] if k in models else fit_kmeans(x, k, params)
 
 

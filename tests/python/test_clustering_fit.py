@@ -67,6 +67,23 @@ def test_no_k_meets_rule_gives_max_k() -> None:
     assert sorted(fit.inertias) == [1, 2, 3]
 
 
+def test_small_segment_is_not_split_below_min_customers_per_cluster() -> None:
+    # 11 customers with 11 distinct mixes: every split pays off, but two clusters would
+    # average fewer than min_cluster_customers (6) customers, so the segment stays whole
+    fit = fit_segment("S", mixes(1, 11), ClusterParams(feature_groups=("l2_qty",)))
+    assert (fit.k, fit.k_rule, fit.silhouette) == (1, "customers_per_cluster", None)
+    assert sorted(fit.inertias) == [1]
+
+
+def test_k_is_capped_by_customers_per_cluster() -> None:
+    # 18 customers in 6 distinct mixes with no elbow (threshold 0): k = 18 // 6 = 3, not max_k
+    params = ClusterParams(feature_groups=("l2_qty",), elbow_threshold=0.0)
+    fit = fit_segment("S", mixes(3, 6), params)
+    assert (fit.k, fit.k_rule) == (3, "customers_per_cluster")
+    assert sorted(fit.inertias) == [1, 2, 3]
+    assert min(int((fit.labels == c).sum()) for c in range(fit.k)) >= 1
+
+
 def test_structureless_segment_can_elbow_at_one_cluster() -> None:
     basket, _ = make_basket({"S": 40}, seed=2)
     fit = fit_segment("S", basket, ClusterParams(elbow_threshold=100.0))
