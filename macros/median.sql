@@ -4,8 +4,9 @@
     {{ return(adapter.dispatch('median', 'ipre')(expr)) }}
 {%- endmacro %}
 
+{#- SQL-standard ordered-set aggregate (Postgres, Snowflake, Spark 3.4+, …). -#}
 {% macro default__median(expr) -%}
-    percentile({{ expr }}, 0.5)
+    percentile_cont(0.5) within group (order by {{ expr }})
 {%- endmacro %}
 
 {% macro duckdb__median(expr) -%}

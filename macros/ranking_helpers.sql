@@ -1,20 +1,6 @@
 {#- Helpers of the ranking and feedback models (spec §4.5, §4.6). Each formula of the score
     lives in exactly one place: here or in the model that states it. -#}
 
-{#- Median of `expr` as an aggregate. DuckDB has median(); the default is the SQL-standard
-    ordered-set aggregate (Postgres, Snowflake, Redshift, …). -#}
-{% macro ranking_median(expr) -%}
-    {{ return(adapter.dispatch('ranking_median', 'ipre')(expr)) }}
-{%- endmacro %}
-
-{% macro default__ranking_median(expr) -%}
-    percentile_cont(0.5) within group (order by {{ expr }})
-{%- endmacro %}
-
-{% macro duckdb__ranking_median(expr) -%}
-    median({{ expr }})
-{%- endmacro %}
-
 {#- expr clamped to [low, high]. -#}
 {% macro ranking_clamp(expr, low, high) -%}
     least(greatest({{ expr }}, {{ low }}), {{ high }})

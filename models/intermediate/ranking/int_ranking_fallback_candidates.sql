@@ -1,9 +1,15 @@
+{{ config(materialized='table') }}
 -- One row per customer × fallback candidate (spec §4.5 category-aware fallback): a product
 -- bought by someone in the customer's segment (market_basket), accepted and in stock, that the
 -- customer has not bought and that no rule already recommends to the customer.
 -- category_affinity = the customer's share of units in the product's L2 (0 when none);
 -- segment_popularity = distinct customers of the segment who bought the product.
 -- fallback_order: affinity desc, then popularity desc, then product id.
+-- Only candidates that can reach the customer's top_k are kept: within one L2 the order is
+-- popularity then product id for every customer, so the best top_k survivors of an L2 are
+-- among its first top_k + (products of that L2 the customer cannot get) by popularity. This
+-- keeps the table at about (L2 categories × top_k) rows per customer instead of customers ×
+-- segment products (137 million rows at 1M invoice lines), with the same top_k.
 -- recommended_qty: the customer's median order quantity over the products of that L2; when
 -- the customer never bought the L2, the segment's median order quantity of the product;
 -- rounded to a whole unit, at least 1.
@@ -43,7 +49,7 @@ order_quantities as (
     select * from {{ ref('int_order_quantities') }}
 ),
 
-segment_products as (
+segment_product_popularity as (
     select
         basket.segment,
         basket.product_id,
@@ -55,11 +61,72 @@ segment_products as (
     group by basket.segment, basket.product_id, products.l2_category, products.l3_category
 ),
 
+segment_products as (
+    select
+        *,
+        -- join key that also matches a missing L2
+        coalesce(l2_category, '<none>') as l2_key,
+        row_number() over (
+            partition by segment, l2_category
+            order by segment_popularity desc, product_id asc
+        ) as popularity_rank_in_l2
+    from segment_product_popularity
+),
+
+unavailable as (
+    -- products a customer cannot get as a fallback: bought, or already recommended by a rule
+    select
+        customer_id,
+        product_id
+    from basket
+    union
+    select
+        customer_id,
+        recommended_product as product_id
+    from rule_recommendations
+),
+
+unavailable_per_l2 as (
+    select
+        profiles.customer_id,
+        segment_products.l2_key,
+        count(*) as unavailable_products
+    from profiles
+    inner join unavailable on profiles.customer_id = unavailable.customer_id
+    inner join segment_products
+        on
+            profiles.segment = segment_products.segment
+            and unavailable.product_id = segment_products.product_id
+    group by profiles.customer_id, segment_products.l2_key
+),
+
+segment_l2s as (
+    select distinct
+        segment,
+        l2_key
+    from segment_products
+),
+
+customer_l2_depths as (
+    select
+        profiles.customer_id,
+        profiles.segment,
+        profiles.cluster_id,
+        segment_l2s.l2_key,
+        {{ var('top_k') }} + coalesce(unavailable_per_l2.unavailable_products, 0) as depth
+    from profiles
+    inner join segment_l2s on profiles.segment = segment_l2s.segment
+    left join unavailable_per_l2
+        on
+            profiles.customer_id = unavailable_per_l2.customer_id
+            and segment_l2s.l2_key = unavailable_per_l2.l2_key
+),
+
 customer_l2_quantities as (
     select
         customer_id,
         l2_category,
-        {{ ranking_median('order_quantity') }} as median_order_quantity
+        {{ median('order_quantity') }} as median_order_quantity
     from order_quantities
     group by customer_id, l2_category
 ),
@@ -68,33 +135,31 @@ segment_product_quantities as (
     select
         segment,
         product_id,
-        {{ ranking_median('order_quantity') }} as median_order_quantity
+        {{ median('order_quantity') }} as median_order_quantity
     from order_quantities
     group by segment, product_id
 ),
 
 candidates as (
     select
-        profiles.customer_id,
-        profiles.segment,
-        profiles.cluster_id,
+        customer_l2_depths.customer_id,
+        customer_l2_depths.segment,
+        customer_l2_depths.cluster_id,
         segment_products.product_id as recommended_product,
         segment_products.l2_category,
         segment_products.l3_category,
         segment_products.segment_popularity
-    from profiles
-    inner join segment_products on profiles.segment = segment_products.segment
-    left join basket as already_bought
+    from customer_l2_depths
+    inner join segment_products
         on
-            profiles.customer_id = already_bought.customer_id
-            and segment_products.product_id = already_bought.product_id
-    left join rule_recommendations
+            customer_l2_depths.segment = segment_products.segment
+            and customer_l2_depths.l2_key = segment_products.l2_key
+            and segment_products.popularity_rank_in_l2 <= customer_l2_depths.depth
+    left join unavailable
         on
-            profiles.customer_id = rule_recommendations.customer_id
-            and segment_products.product_id = rule_recommendations.recommended_product
-    where
-        already_bought.product_id is null
-        and rule_recommendations.recommended_product is null
+            customer_l2_depths.customer_id = unavailable.customer_id
+            and segment_products.product_id = unavailable.product_id
+    where unavailable.product_id is null
 ),
 
 with_affinity as (

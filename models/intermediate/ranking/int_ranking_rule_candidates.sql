@@ -44,7 +44,7 @@ trigger_quantities as (
     select
         customer_id,
         product_id,
-        {{ ranking_median('order_quantity') }} as median_order_quantity
+        {{ median('order_quantity') }} as median_order_quantity
     from order_quantities
     group by customer_id, product_id
 ),
