@@ -12,6 +12,7 @@ from dbt_common.events.types import Note
 
 from ipre.clustering import ClusterParams, cluster_customers
 from ipre.clustering.pipeline import BASKET_COLUMNS
+from ipre.spark_clusters import is_spark_frame, spark_customer_clusters
 
 
 def read_params(dbt) -> ClusterParams:
@@ -42,8 +43,16 @@ def warn_poor_segments(table) -> None:
 
 def model(dbt, session):
     params = read_params(dbt)
+    basket = dbt.ref("market_basket")
+    if is_spark_frame(basket):
+        # dbt-databricks: the same function per segment as a grouped-map pandas UDF, so
+        # segments fit in parallel on the executors (docs/scale-out.md)
+        table = spark_customer_clusters(basket, params)
+        segment_columns = ["segment", "quality", "silhouette", "k", "n_customers"]
+        warn_poor_segments(table.select(*segment_columns).distinct().toPandas())
+        return table
     columns = ", ".join(BASKET_COLUMNS)
-    basket = dbt.ref("market_basket").project(columns).to_arrow_table().to_pandas()
-    table, _ = cluster_customers(basket, params)
+    frame = basket.project(columns).to_arrow_table().to_pandas()
+    table, _ = cluster_customers(frame, params)
     warn_poor_segments(table)
     return table

@@ -24,7 +24,7 @@ select
     k_rule,
     silhouette,
     quality,
-    cast(inertia_by_k as json) as inertia_by_k,
-    cast(fit_params as json) as fit_params
+    cast(inertia_by_k as {{ type_json() }}) as inertia_by_k,
+    cast(fit_params as {{ type_json() }}) as fit_params
 from segments
 order by segment

@@ -80,11 +80,11 @@ aggregated as (
         scope_value,
         count(*) as feedback_count,
         {%- for class in classes %}
-            avg(case when feedback_class = '{{ class }}' then 1.0 else 0.0 end) as {{ class }}_rate,
+            avg(case when feedback_class = '{{ class }}' then 1 else 0 end) as {{ class }}_rate,
         {%- endfor %}
         avg(case
-            when feedback_class in ('high', 'medium_positive', 'medium_no_signal') then 1.0
-            else 0.0
+            when feedback_class in ('high', 'medium_positive', 'medium_no_signal') then 1
+            else 0
         end) as acceptance_rate
     from scoped
     group by scope, scope_value
@@ -137,7 +137,7 @@ final as (
         suggested.scope_value,
         cast(suggested.feedback_count as {{ dbt.type_bigint() }}) as feedback_count,
         cast(
-            suggested.feedback_count * 1.0 / nullif(overall_counts.feedback_count, 0)
+            cast(suggested.feedback_count as {{ type_double() }}) / nullif(overall_counts.feedback_count, 0)
             as {{ type_double() }}
         ) as feedback_share,
         {%- for class in classes %}

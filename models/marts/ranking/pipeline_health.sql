@@ -58,8 +58,8 @@ customer_status as (
 customer_metrics as (
     select
         count(*) as customer_count,
-        avg(case when recommendation_count > 0 then 1.0 else 0.0 end) as coverage,
-        avg(case when recommendation_count < {{ var('top_k') }} then 1.0 else 0.0 end)
+        avg(case when recommendation_count > 0 then 1 else 0 end) as coverage,
+        avg(case when recommendation_count < {{ var('top_k') }} then 1 else 0 end)
             as below_top_k_share,
         sum(case when recommendation_count = 0 then 1 else 0 end) as without_recommendations,
         sum(case when has_nothing_left then 1 else 0 end) as nothing_left
