@@ -33,6 +33,7 @@ products as (
 rule_recommendations as (
     select
         customer_id,
+        segment,
         recommended_product
     from {{ ref('int_ranking_rule_recommendations') }}
 ),
@@ -74,30 +75,34 @@ segment_products as (
 ),
 
 unavailable as (
-    -- products a customer cannot get as a fallback: bought, or already recommended by a rule
+    -- products a customer cannot get as a fallback: bought, or already recommended by a rule;
+    -- each with the customer's segment, so that counting them per L2 below is a plain join on
+    -- (segment, product). Joining through profiles instead closes a loop that DuckDB may
+    -- start with customers × segment products (130 million rows at 1M invoice lines).
     select
         customer_id,
+        segment,
         product_id
     from basket
     union
     select
         customer_id,
+        segment,
         recommended_product as product_id
     from rule_recommendations
 ),
 
 unavailable_per_l2 as (
     select
-        profiles.customer_id,
+        unavailable.customer_id,
         segment_products.l2_key,
         count(*) as unavailable_products
-    from profiles
-    inner join unavailable on profiles.customer_id = unavailable.customer_id
+    from unavailable
     inner join segment_products
         on
-            profiles.segment = segment_products.segment
+            unavailable.segment = segment_products.segment
             and unavailable.product_id = segment_products.product_id
-    group by profiles.customer_id, segment_products.l2_key
+    group by unavailable.customer_id, segment_products.l2_key
 ),
 
 segment_l2s as (
@@ -113,7 +118,7 @@ customer_l2_depths as (
         profiles.segment,
         profiles.cluster_id,
         segment_l2s.l2_key,
-        {{ var('top_k') }} + coalesce(unavailable_per_l2.unavailable_products, 0) as depth
+        {{ var('top_k') }} + coalesce(unavailable_per_l2.unavailable_products, 0) as candidate_depth
     from profiles
     inner join segment_l2s on profiles.segment = segment_l2s.segment
     left join unavailable_per_l2
@@ -154,7 +159,7 @@ candidates as (
         on
             customer_l2_depths.segment = segment_products.segment
             and customer_l2_depths.l2_key = segment_products.l2_key
-            and segment_products.popularity_rank_in_l2 <= customer_l2_depths.depth
+            and customer_l2_depths.candidate_depth >= segment_products.popularity_rank_in_l2
     left join unavailable
         on
             customer_l2_depths.customer_id = unavailable.customer_id

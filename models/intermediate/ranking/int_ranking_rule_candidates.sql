@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: several models and data tests read it (docs/benchmarks.md).
 -- One row per customer × association rule that may recommend something to the customer
 -- (spec §4.5 filters): a rule of the customer's cluster whose trigger (product_a) the customer
 -- bought, recommending an accepted, in-stock product (product_b) the customer has not bought,

@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+-- A table, not a view: several models and data tests read it (docs/benchmarks.md).
 -- One row per customer × product recommended by at least one rule: the best of its triggers
 -- (highest score, then highest confidence, then lowest trigger id), how many triggers pointed
 -- at it, the reason text, and its rank among the customer's rule-based products
