@@ -13,7 +13,7 @@ customer_totals as (
         lines.customer_id,
         max(lines.invoice_date) as last_purchase_date,
         count(distinct lines.invoice_id) as rfm_frequency,
-        coalesce(sum(lines.line_spend), 0) as rfm_monetary
+        coalesce({{ exact_sum('lines.line_spend') }}, 0) as rfm_monetary
     from lines
     group by lines.customer_id
 ),

@@ -11,7 +11,7 @@ l3_quantities as (
         customer_id,
         l2_category,
         l3_category,
-        sum(total_quantity) as l3_quantity
+        {{ exact_sum('total_quantity') }} as l3_quantity
     from basket
     group by customer_id, l2_category, l3_category
 ),
@@ -21,9 +21,10 @@ shares as (
         customer_id,
         l2_category,
         l3_category,
-        l3_quantity / sum(l3_quantity) over (partition by customer_id) as l3_share,
-        sum(l3_quantity) over (partition by customer_id, l2_category)
-        / sum(l3_quantity) over (partition by customer_id) as l2_share
+        l3_quantity
+        / {{ exact_window_sum('l3_quantity', 'partition by customer_id') }} as l3_share,
+        {{ exact_window_sum('l3_quantity', 'partition by customer_id, l2_category') }}
+        / {{ exact_window_sum('l3_quantity', 'partition by customer_id') }} as l2_share
     from l3_quantities
 )
 

@@ -11,7 +11,7 @@ orders as (
         segment,
         product_id,
         l2_category,
-        sum(quantity) as order_quantity
+        {{ exact_sum('quantity') }} as order_quantity
     from lines
     group by invoice_id, customer_id, segment, product_id, l2_category
 )

@@ -48,7 +48,7 @@ basket_products as (
         basket_number,
         product_id,
         count(distinct invoice_id) as invoice_count,
-        sum(quantity) as total_quantity
+        {{ exact_sum('quantity') }} as total_quantity
     from lines_in_baskets
     group by customer_id, segment, global_basket_id, basket_number, product_id
 ),

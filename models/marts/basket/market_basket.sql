@@ -31,8 +31,8 @@ customer_products as (
         in_stock,
         unit_price,
         count(distinct invoice_id) as purchase_frequency,
-        sum(quantity) as total_quantity,
-        sum(line_spend) as total_spend,
+        {{ exact_sum('quantity') }} as total_quantity,
+        {{ exact_sum('line_spend') }} as total_spend,
         min(invoice_date) as first_purchase_date,
         max(invoice_date) as last_purchase_date
     from lines
