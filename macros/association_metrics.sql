@@ -50,7 +50,7 @@ unordered_pairs as (
         left_side.product_id as product_x,
         right_side.product_id as product_y,
         count(*) as pair_freq,
-        sum(left_side.basket_weight) as weighted_pair_freq
+        {{ exact_sum('left_side.basket_weight', 18) }} as weighted_pair_freq
     from weighted_basket_products as left_side
     inner join weighted_basket_products as right_side
         on left_side.global_basket_id = right_side.global_basket_id
@@ -76,7 +76,8 @@ rule_metrics as (
         frequent_b.product_freq as product_b_freq,
         ordered_pairs.pair_freq,
         cast(ordered_pairs.pair_freq as {{ type_double() }}) / frequent_a.total_baskets as support,
-        ordered_pairs.weighted_pair_freq / frequent_a.total_baskets as weighted_support,
+        -- rounded to 15 decimals so the last bit never depends on how the engine divided
+        round(ordered_pairs.weighted_pair_freq / frequent_a.total_baskets, 15) as weighted_support,
         cast(ordered_pairs.pair_freq as {{ type_double() }}) / frequent_a.product_freq as confidence,
         -- confidence / P(b) = pair × baskets / (freq_a × freq_b): one rounding, not three
         cast(ordered_pairs.pair_freq * frequent_a.total_baskets as {{ type_double() }})
