@@ -30,3 +30,25 @@
         else 1.0
     end
 {%- endmacro %}
+
+{#- The ranking method (var ranking_method): 'similarity' (default) or 'spec' (docs/ranking.md). -#}
+{% macro ranking_method() -%}
+    {%- set method = var('ranking_method') | string | trim | lower -%}
+    {%- if method not in ('similarity', 'spec') -%}
+        {{ exceptions.raise_compiler_error(
+            "var ranking_method must be 'similarity' or 'spec', got '" ~ method ~ "'") }}
+    {%- endif -%}
+    {{ return(method) }}
+{%- endmacro %}
+
+{#- How many candidates per customer the ranking keeps before calibration: top_k, plus
+    calibration_reserve with the similarity method so that rows dropped by feedback calibration
+    are backfilled by the next-best candidates. The spec method keeps exactly top_k (§4.6:
+    calibration may leave fewer than top_k). -#}
+{% macro ranking_depth() -%}
+    {%- if ranking_method() == 'similarity' -%}
+        ({{ var('top_k') }} + {{ var('calibration_reserve') }})
+    {%- else -%}
+        {{ var('top_k') }}
+    {%- endif -%}
+{%- endmacro %}

@@ -10,7 +10,7 @@ ranked as (
 ),
 
 offerable as (
-    select customer_id from {{ ref('int_ranking_rule_recommendations') }}
+    select customer_id from {{ ref('int_ranking_primary_recommendations') }}
     union
     select customer_id from {{ ref('int_ranking_fallback_candidates') }}
 ),

@@ -35,7 +35,7 @@ rule_recommendations as (
         customer_id,
         segment,
         recommended_product
-    from {{ ref('int_ranking_rule_recommendations') }}
+    from {{ ref('int_ranking_primary_recommendations') }}
 ),
 
 category_shares as (
@@ -118,7 +118,7 @@ customer_l2_depths as (
         profiles.segment,
         profiles.cluster_id,
         segment_l2s.l2_key,
-        {{ var('top_k') }} + coalesce(unavailable_per_l2.unavailable_products, 0) as candidate_depth
+        {{ ranking_depth() }} + coalesce(unavailable_per_l2.unavailable_products, 0) as candidate_depth
     from profiles
     inner join segment_l2s on profiles.segment = segment_l2s.segment
     left join unavailable_per_l2

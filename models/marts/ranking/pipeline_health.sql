@@ -28,7 +28,7 @@ feedback_overall as (
 ),
 
 rule_customers as (
-    select distinct customer_id from {{ ref('int_ranking_rule_recommendations') }}
+    select distinct customer_id from {{ ref('int_ranking_primary_recommendations') }}
 ),
 
 fallback_customers as (

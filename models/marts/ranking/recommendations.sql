@@ -4,7 +4,7 @@
 -- desc, then their ranked order, and cut to top_k again. Without any feedback in the window the
 -- table equals recommendations_ranked (spec: "published unchanged").
 with ranked as (
-    select * from {{ ref('recommendations_ranked') }}
+    select * from {{ ref('int_ranking_candidates_ranked') }}
 ),
 
 feedback as (

@@ -1,0 +1,65 @@
+-- One row per customer × product recommended by the ranking method's own evidence, before the
+-- fallback fills the remaining slots (docs/ranking.md), ranked per customer (primary_rank):
+--   ranking_method 'similarity' (default): int_ranking_similarity_candidates, source 'similarity'
+--   ranking_method 'spec': the §4.5 association rules (int_ranking_rule_recommendations), 'rule'
+-- depends_on: {{ ref('int_ranking_similarity_candidates') }}
+-- depends_on: {{ ref('int_ranking_rule_recommendations') }}
+{% if ranking_method() == 'similarity' %}
+with similarity_candidates as (
+    select * from {{ ref('int_ranking_similarity_candidates') }}
+),
+
+final as (
+    select
+        customer_id,
+        segment,
+        cluster_id,
+        trigger_product,
+        recommended_product,
+        l2_category,
+        l3_category,
+        cast(null as {{ type_double() }}) as support,  -- noqa: RF04
+        cast(null as {{ type_double() }}) as weighted_support,
+        cast(null as {{ type_double() }}) as confidence,
+        cast(null as {{ type_double() }}) as lift,
+        score,
+        recommended_qty,
+        reason,
+        similarity_rank as primary_rank,
+        supporting_purchases as trigger_count,
+        similarity_score as base_score,
+        cast(null as {{ type_double() }}) as l3_bonus,
+        'similarity' as recommendation_source
+    from similarity_candidates
+)
+{% else %}
+with rule_recommendations as (
+    select * from {{ ref('int_ranking_rule_recommendations') }}
+),
+
+final as (
+    select
+        customer_id,
+        segment,
+        cluster_id,
+        trigger_product,
+        recommended_product,
+        l2_category,
+        l3_category,
+        support,
+        weighted_support,
+        confidence,
+        lift,
+        score,
+        recommended_qty,
+        reason,
+        rule_rank as primary_rank,
+        trigger_count,
+        base_score,
+        l3_bonus,
+        'rule' as recommendation_source
+    from rule_recommendations
+)
+{% endif %}
+
+select * from final
