@@ -1,11 +1,12 @@
 """product_neighbours: EASE item-to-item weights over customer histories (docs/ranking.md).
 
-Thin on purpose: read the customer × product pairs of market_basket through Arrow, call
-ipre.similarity, return the table. Vars arrive through direct ``dbt.config.get`` calls; the keys
-are declared in python_models/_python_models.yml.
+Thin on purpose: read market_basket (customer × product, with the segment) and each customer's
+cluster through Arrow, call ipre.similarity, return the table. Vars arrive through direct
+``dbt.config.get`` calls; the keys are declared in python_models/_python_models.yml.
 """
 
-from ipre.similarity import NeighbourParams, product_neighbours
+from ipre.similarity import NeighbourParams, neighbours_from_basket
+
 
 def read_params(dbt) -> NeighbourParams:
     return NeighbourParams.from_strings(
@@ -21,10 +22,15 @@ def read_params(dbt) -> NeighbourParams:
 def model(dbt, session):
     params = read_params(dbt)
     basket = dbt.ref("market_basket")
+    clusters = dbt.ref("customer_clusters")
     if hasattr(basket, "toPandas"):
         # Spark: the pairs fit on the driver (one row per customer × product); the inverse is
         # one dense matrix of at most similarity_max_products² doubles (docs/scale-out.md)
-        pairs = basket.select("customer_id", "product_id").toPandas()
-        return session.createDataFrame(product_neighbours(pairs, params))
-    pairs = basket.project("customer_id, product_id").to_arrow_table().to_pandas()
-    return product_neighbours(pairs, params)
+        pairs = basket.select("customer_id", "product_id", "segment").toPandas()
+        side = clusters.select("customer_id", "cluster_id").toPandas()
+        table = neighbours_from_basket(pairs, side, params)
+        return session.createDataFrame(table)
+    pairs = basket.project("customer_id, product_id, segment").to_arrow_table().to_pandas()
+    side = clusters.project("customer_id, cluster_id").to_arrow_table().to_pandas()
+    return neighbours_from_basket(pairs, side, params)
+

@@ -33,8 +33,9 @@ RULES_OFF_DB = "asof_rules_off.duckdb"
 BUILD_ARGS = ("build", "--resource-type", "seed", "model")
 REFERENCE_SELECT = "+int_reference_date"
 # recommendations and everything it reads (market_basket, rules, staging, ...), nothing else
-EVAL_SELECT = "+recommendations"
-RULES_OFF_VARS: Mapping[str, Any] = {"min_support": 2}
+EVAL_SELECT = "+recommendations +recommendations_ranked"
+# the spec method with no rule passing its floors: every slot goes to the fallback
+RULES_OFF_VARS: Mapping[str, Any] = {"ranking_method": "spec", "min_support": 2}
 # the ranking models between the rule filter and the published table
 RULES_OFF_SELECT = "int_ranking_rule_candidates+,+recommendations"
 

@@ -12,9 +12,17 @@ summed over everything the customer bought, discounted where two purchases say t
 λ scales with the mean product count, so the same l2_ratio means the same relative shrinkage
 on a 500-customer sample and on a 100,000-customer warehouse (docs/ranking.md).
 
-For a bounded, explainable output each product keeps its `neighbours` largest weights by
-absolute value (the SQL ranking joins them to purchases); weights are rounded to 12 decimals
-so that sums in SQL are exact and equal on every engine.
+Side information enters as extra columns of X, one per customer segment and one per cluster
+(a customer "has" its segment and its cluster as it has a product): the regression itself
+decides how much "customers of your segment buy j" adds to the product evidence, so segments
+that predict purchases (the synthetic archetypes) weigh in and segments that do not (countries
+of a giftware shop) fall away, without a tuned blend. These columns are evidence only; they are
+never recommended.
+
+For a bounded, explainable output each evidence column keeps its `neighbours` largest weights
+by absolute value towards products (the SQL ranking joins them to purchases, segment and
+cluster); weights are rounded to 12 decimals so that sums in SQL are exact and equal on every
+engine.
 """
 
 from __future__ import annotations
@@ -27,14 +35,18 @@ import pandas as pd
 from scipy import sparse
 
 WEIGHT_DECIMALS = 12
-OUTPUT_COLUMNS = ("product_id", "neighbour_product_id", "weight", "neighbour_rank")
+OUTPUT_COLUMNS = (
+    "evidence_kind", "evidence_id", "neighbour_product_id", "weight", "neighbour_rank"
+)
+PRODUCT = "product"
+EVIDENCE_KINDS = (PRODUCT, "segment", "cluster")
 
 
 @dataclass(frozen=True)
 class NeighbourParams:
     """The similarity vars (dbt_project.yml, docs/parameters.md)."""
 
-    l2_ratio: float = 10.0
+    l2_ratio: float = 3.0
     neighbours: int = 50
     max_products: int = 5000
     min_customers: int = 2
@@ -58,10 +70,13 @@ def modelled_products(pairs: pd.DataFrame, params: NeighbourParams) -> list[str]
     return sorted(product for product, _ in ranked[: params.max_products])
 
 
-def ease_weights(binary: sparse.csr_matrix, l2_ratio: float) -> np.ndarray:
-    """The dense EASE weight matrix B for a binary customer × product matrix."""
+def ease_weights(
+    binary: sparse.csr_matrix, l2_ratio: float, scale_columns: int | None = None
+) -> np.ndarray:
+    """The dense EASE weight matrix B for a binary customer × column matrix; λ is l2_ratio
+    times the mean count of the first `scale_columns` columns (the products; all by default)."""
     gram = np.asarray((binary.T @ binary).todense(), dtype=np.float64)
-    diagonal = np.diag(gram)
+    diagonal = np.diag(gram)[:scale_columns]
     l2 = l2_ratio * float(diagonal.mean()) if diagonal.size else 0.0
     gram[np.diag_indices_from(gram)] += max(l2, 1e-9)
     precision = np.linalg.inv(gram)
@@ -70,37 +85,80 @@ def ease_weights(binary: sparse.csr_matrix, l2_ratio: float) -> np.ndarray:
     return weights
 
 
-def top_neighbours(weights: np.ndarray, products: list[str], neighbours: int) -> pd.DataFrame:
-    """For each product (row) its `neighbours` largest |weight| columns, ties by product id."""
-    rows: list[tuple[str, str, float, int]] = []
-    names = np.array(products)
-    for i, product in enumerate(products):
-        row = np.round(weights[i], WEIGHT_DECIMALS)
+def top_neighbours(
+    weights: np.ndarray, columns: list[tuple[str, str]], neighbours: int
+) -> pd.DataFrame:
+    """For each evidence column (row of B) its `neighbours` largest |weight| products, ties by
+    product id; columns are (kind, id) sorted, products first."""
+    is_product = np.array([kind == PRODUCT for kind, _ in columns])
+    product_columns = np.flatnonzero(is_product)
+    product_ids = [columns[j][1] for j in product_columns]
+    rows: list[tuple[str, str, str, float, int]] = []
+    for i, (kind, evidence_id) in enumerate(columns):
+        row = np.round(weights[i, product_columns], WEIGHT_DECIMALS)
         nonzero = np.flatnonzero(row)
-        # products are in id order, so a stable sort on -|w| breaks ties by id
+        # product columns are in id order, so a stable sort on -|w| breaks ties by id
         order = nonzero[np.argsort(-np.abs(row[nonzero]), kind="stable")][:neighbours]
         rows.extend(
-            (product, str(names[j]), float(row[j]), rank)
+            (kind, evidence_id, product_ids[j], float(row[j]), rank)
             for rank, j in enumerate(order, start=1)
         )
     return pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
 
 
-def product_neighbours(pairs: pd.DataFrame, params: NeighbourParams) -> pd.DataFrame:
-    """customer_id × product_id purchase pairs -> product × neighbour weights (long table)."""
-    pairs = pairs[["customer_id", "product_id"]].dropna().drop_duplicates()
+def evidence_pairs(pairs: pd.DataFrame, side: pd.DataFrame | None) -> pd.DataFrame:
+    """customer × (kind, id): the products bought, plus each customer's segment and cluster."""
+    frames = [pairs.assign(evidence_kind=PRODUCT).rename(columns={"product_id": "evidence_id"})]
+    if side is not None:
+        for kind in EVIDENCE_KINDS[1:]:
+            if kind in side.columns:
+                part = side[["customer_id", kind]].dropna().rename(columns={kind: "evidence_id"})
+                frames.append(part.assign(evidence_kind=kind))
+    columns = ["customer_id", "evidence_kind", "evidence_id"]
+    combined = pd.concat([frame[columns] for frame in frames], ignore_index=True)
+    return combined.astype(str).drop_duplicates()
+
+
+def product_neighbours(
+    pairs: pd.DataFrame, params: NeighbourParams, side: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """customer_id × product_id purchase pairs (and optionally each customer's segment and
+    cluster) -> evidence × neighbour product weights (long table)."""
+    pairs = pairs[["customer_id", "product_id"]].dropna().drop_duplicates().astype(str)
     products = modelled_products(pairs, params)
     if len(products) < 2:
         return empty_neighbours()
     pairs = pairs[pairs["product_id"].isin(set(products))]
-    customers = sorted(pairs["customer_id"].unique())
-    row = pd.Index(customers).get_indexer(pairs["customer_id"])
-    column = pd.Index(products).get_indexer(pairs["product_id"])
+    evidence = evidence_pairs(pairs, side)
+    evidence = evidence[evidence["customer_id"].isin(set(pairs["customer_id"]))]
+    side_counts = evidence[evidence["evidence_kind"] != PRODUCT].groupby(
+        ["evidence_kind", "evidence_id"]
+    )["customer_id"].nunique()
+    side_columns = [key for key, count in side_counts.items() if count >= params.min_customers]
+    columns = [(PRODUCT, product) for product in products] + sorted(side_columns)
+    keys = pd.MultiIndex.from_frame(evidence[["evidence_kind", "evidence_id"]])
+    column = pd.MultiIndex.from_tuples(columns).get_indexer(keys)
+    evidence = evidence[column >= 0]
+    column = column[column >= 0]
+    customers = sorted(evidence["customer_id"].unique())
+    row = pd.Index(customers).get_indexer(evidence["customer_id"])
     binary = sparse.csr_matrix(
-        (np.ones(len(pairs)), (row, column)), shape=(len(customers), len(products))
+        (np.ones(len(evidence)), (row, column)), shape=(len(customers), len(columns))
     )
-    table = top_neighbours(ease_weights(binary, params.l2_ratio), products, params.neighbours)
+    weights = ease_weights(binary, params.l2_ratio, scale_columns=len(products))
+    table = top_neighbours(weights, columns, params.neighbours)
     return table.astype({"neighbour_rank": "int64", "weight": "float64"})
+
+
+def neighbours_from_basket(
+    basket: pd.DataFrame, clusters: pd.DataFrame, params: NeighbourParams
+) -> pd.DataFrame:
+    """market_basket rows (customer_id, product_id, segment) and customer_clusters rows
+    (customer_id, cluster_id) -> product_neighbours, segment and cluster as side information."""
+    segments = basket[["customer_id", "segment"]].drop_duplicates()
+    side = segments.merge(clusters[["customer_id", "cluster_id"]], on="customer_id", how="left")
+    side = side.rename(columns={"cluster_id": "cluster"})
+    return product_neighbours(basket[["customer_id", "product_id"]], params, side)
 
 
 def empty_neighbours() -> pd.DataFrame:

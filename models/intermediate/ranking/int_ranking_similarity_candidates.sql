@@ -2,13 +2,17 @@
 -- One row per customer × product recommended by item-to-item similarity (docs/ranking.md):
 -- an accepted, in-stock product the customer has not bought, whose EASE weights
 -- (product_neighbours) summed over everything the customer bought are positive.
---   similarity_score     = sum over the customer's purchases i of weight(i -> product)
+--   evidence_score       = sum over the customer's purchases i of weight(i -> product)
+--   similarity_score     = evidence_score * momentum (int_product_momentum.momentum_factor, the
+--                          recent-demand ratio to the power of its measured persistence), for a positive
+--                          evidence_score only: recent demand reorders, it never creates evidence
 --   supporting_purchases = purchases with a positive weight towards the product
 --   score                = score_cutoff + (1 - score_cutoff) * cume_dist of similarity_score
 --                          over all kept candidates: in (score_cutoff, 1], so only feedback
 --                          (calibration) can push a similarity row under the cutoff
+--   group_evidence_score = the part of evidence_score from the customer's segment and cluster
 -- The three purchases with the largest positive weights are the reason's evidence; the first
--- is the trigger_product. Only the best ranking_depth() products per customer are kept.
+-- is the trigger_product ('segment' when only the segment and cluster point to the product). Only the best ranking_depth() products per customer are kept.
 with neighbours as (
     select * from {{ ref('product_neighbours') }}
 ),
@@ -38,14 +42,46 @@ order_quantities as (
     select * from {{ ref('int_order_quantities') }}
 ),
 
+momentum as (
+    select
+        product_id,
+        momentum_factor as momentum
+    from {{ ref('int_product_momentum') }}
+),
+
+customer_evidence as (
+    -- what the customer "has": the products bought, the segment and the cluster
+    select
+        customer_id,
+        'product' as evidence_kind,
+        product_id as evidence_id
+    from basket
+    union all
+    select
+        customer_id,
+        'segment' as evidence_kind,
+        segment as evidence_id
+    from profiles
+    union all
+    select
+        customer_id,
+        'cluster' as evidence_kind,
+        cluster_id as evidence_id
+    from profiles
+),
+
 contributions as (
     select
-        basket.customer_id,
-        neighbours.product_id as trigger_product,
+        customer_evidence.customer_id,
+        customer_evidence.evidence_kind,
+        customer_evidence.evidence_id as trigger_product,
         neighbours.neighbour_product_id as recommended_product,
         neighbours.weight
-    from basket
-    inner join neighbours on basket.product_id = neighbours.product_id
+    from customer_evidence
+    inner join neighbours
+        on
+            customer_evidence.evidence_kind = neighbours.evidence_kind
+            and customer_evidence.evidence_id = neighbours.evidence_id
 ),
 
 available_contributions as (
@@ -61,15 +97,29 @@ available_contributions as (
     where already_bought.product_id is null
 ),
 
-scored as (
+summed as (
     select
         customer_id,
         recommended_product,
         -- weights carry 12 decimals: an exact sum, equal on every engine
-        {{ exact_sum('weight', 12) }} as similarity_score,
-        sum(case when weight > 0 then 1 else 0 end) as supporting_purchases
+        {{ exact_sum('weight', 12) }} as evidence_score,
+        {{ exact_sum("case when evidence_kind = 'product' then 0 else weight end", 12) }}
+            as group_evidence_score,
+        sum(case when evidence_kind = 'product' and weight > 0 then 1 else 0 end)
+            as supporting_purchases
     from available_contributions
     group by customer_id, recommended_product
+),
+
+scored as (
+    select
+        summed.*,
+        coalesce(momentum.momentum, 1.0) as momentum,
+        -- rounded so that the ranking never depends on the last bit of a product
+        round(summed.evidence_score * coalesce(momentum.momentum, 1.0), 12) as similarity_score
+    from summed
+    left join momentum on summed.recommended_product = momentum.product_id
+    where summed.evidence_score > 0
 ),
 
 ranked as (
@@ -80,7 +130,6 @@ ranked as (
             order by similarity_score desc, recommended_product asc
         ) as similarity_rank
     from scored
-    where similarity_score > 0
 ),
 
 kept as (
@@ -107,7 +156,7 @@ evidence_ordered as (
         on
             available_contributions.customer_id = kept.customer_id
             and available_contributions.recommended_product = kept.recommended_product
-    where available_contributions.weight > 0
+    where available_contributions.weight > 0 and available_contributions.evidence_kind = 'product'
 ),
 
 evidence as (
@@ -135,8 +184,6 @@ named_evidence as (
     select
         kept.*,
         evidence.evidence_1,
-        evidence.evidence_2,
-        evidence.evidence_3,
         {{ dbt.concat(["evidence.evidence_1", "coalesce(' ' || first_product.product_name, '')"]) }}
             as evidence_1_text,
         {{ dbt.concat(["evidence.evidence_2", "coalesce(' ' || second_product.product_name, '')"]) }}
@@ -144,7 +191,7 @@ named_evidence as (
         {{ dbt.concat(["evidence.evidence_3", "coalesce(' ' || third_product.product_name, '')"]) }}
             as evidence_3_text
     from kept
-    inner join evidence
+    left join evidence
         on
             kept.customer_id = evidence.customer_id
             and kept.recommended_product = evidence.recommended_product
@@ -153,37 +200,60 @@ named_evidence as (
     left join products as third_product on evidence.evidence_3 = third_product.product_id
 ),
 
-final as (
+explained as (
     select
-        named_evidence.customer_id,
+        named_evidence.*,
         profiles.segment,
         profiles.cluster_id,
-        named_evidence.evidence_1 as trigger_product,
-        named_evidence.recommended_product,
+        case
+            when named_evidence.evidence_1 is null
+                then {{ dbt.concat(["'Popular with customers of your segment '", 'profiles.segment']) }}
+            else {{ dbt.concat([
+                "'Often bought with your '", 'named_evidence.evidence_1_text',
+                "coalesce('; ' || named_evidence.evidence_2_text, '')",
+                "coalesce('; ' || named_evidence.evidence_3_text, '')",
+                "case when named_evidence.group_evidence_score > 0"
+                ~ " then '; popular in your segment' else '' end",
+            ]) }}
+        end as evidence_text
+    from named_evidence
+    inner join profiles on named_evidence.customer_id = profiles.customer_id
+),
+
+final as (
+    select
+        explained.customer_id,
+        explained.segment,
+        explained.cluster_id,
+        -- the purchase with the largest weight; 'segment' when only the segment and cluster
+        -- point to the product
+        coalesce(explained.evidence_1, 'segment') as trigger_product,
+        explained.recommended_product,
         products.l2_category,
         products.l3_category,
-        named_evidence.similarity_score,
-        {{ var('score_cutoff') }} + (1.0 - {{ var('score_cutoff') }}) * named_evidence.similarity_percentile
+        explained.evidence_score,
+        explained.group_evidence_score,
+        explained.momentum,
+        explained.similarity_score,
+        {{ var('score_cutoff') }} + (1.0 - {{ var('score_cutoff') }}) * explained.similarity_percentile
             as score,
         {{ ranking_whole_quantity('coalesce(trigger_quantities.median_order_quantity, 1)') }}
             as recommended_qty,
-        cast(named_evidence.supporting_purchases as {{ dbt.type_int() }}) as supporting_purchases,
+        cast(explained.supporting_purchases as {{ dbt.type_int() }}) as supporting_purchases,
         {{ dbt.concat([
-            "'Often bought with your '", 'named_evidence.evidence_1_text',
-            "coalesce('; ' || named_evidence.evidence_2_text, '')",
-            "coalesce('; ' || named_evidence.evidence_3_text, '')",
-            "' (similarity '", ranking_format_decimal('named_evidence.similarity_score', 3),
-            "' from '", dbt.cast('named_evidence.supporting_purchases', dbt.type_string()),
-            "' of your purchases)'",
+            'explained.evidence_text',
+            "' (evidence '", ranking_format_decimal('explained.evidence_score', 3),
+            "' from '", dbt.cast('explained.supporting_purchases', dbt.type_string()),
+            "' of your purchases; recent demand x'", ranking_format_decimal('explained.momentum', 2),
+            "')'",
         ]) }} as reason,
-        named_evidence.similarity_rank
-    from named_evidence
-    inner join profiles on named_evidence.customer_id = profiles.customer_id
-    inner join products on named_evidence.recommended_product = products.product_id
+        explained.similarity_rank
+    from explained
+    inner join products on explained.recommended_product = products.product_id
     left join trigger_quantities
         on
-            named_evidence.customer_id = trigger_quantities.customer_id
-            and named_evidence.evidence_1 = trigger_quantities.product_id
+            explained.customer_id = trigger_quantities.customer_id
+            and explained.evidence_1 = trigger_quantities.product_id
 )
 
 select * from final
