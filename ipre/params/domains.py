@@ -10,7 +10,8 @@ Domains come from the spec §5 and docs/parameters.md:
 
 * counts and sizes are integers with a lower bound (top_k >= 1, max_k >= 1, ...);
 * weights and multipliers are numbers >= 0;
-* shares and probabilities (support, confidence, frequency ratio) are in [0, 1];
+* shares and probabilities (confidence, frequency ratio) are in [0, 1]; min_support is a share
+  too but may exceed 1, which switches rules off (ipre.evaluation's rules-off ablation);
 * thresholds are in their own domain (elbow_threshold is a percentage in [0, 100],
   max_lift_normalise > 1 because lift is scaled by (lift - 1) / (max - 1));
 * dates are YYYY-MM-DD; feature_groups is a comma list of the clustering groups.
@@ -240,7 +241,8 @@ DOMAINS: dict[str, Domain] = {
     "min_freq_ratio": Fraction(),
     "decay_lambda": Number(0),
     # Group E: ranking and scoring
-    "min_support": Fraction(),
+    # a share, but > 1 is allowed: it switches rules off (the evaluation's rules-off ablation)
+    "min_support": Number(0, note="a share of baskets; above 1 no rule passes"),
     "min_confidence": Fraction(),
     "top_k": Integer(1),
     "w_conf": Number(0),

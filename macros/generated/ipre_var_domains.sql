@@ -163,8 +163,8 @@
  },
  "min_support": {
   "choices": [],
-  "describe": "a number in [0, 1]",
-  "high": 1,
+  "describe": "a number >= 0 (a share of baskets; above 1 no rule passes)",
+  "high": null,
   "kind": "number",
   "low": 0,
   "low_open": false,

@@ -6,6 +6,7 @@ No dbt here: the point of the preflight is that it fails before dbt starts.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import subprocess
 import sys
@@ -109,7 +110,7 @@ def test_top_k_minus_one_names_the_var_and_the_range() -> None:
         ("{top_k: 'ten'}", "top_k", "integer >= 1"),
         ("{w_conf: -0.1}", "w_conf", ">= 0"),
         ("{weight_low: -1}", "weight_low", ">= 0"),
-        ("{min_support: 1.5}", "min_support", "[0, 1]"),
+        ("{min_support: -0.5}", "min_support", ">= 0"),
         ("{min_confidence: -0.01}", "min_confidence", "[0, 1]"),
         ("{min_freq_ratio: 2}", "min_freq_ratio", "[0, 1]"),
         ("{max_lift_normalise: 1}", "max_lift_normalise", "> 1"),
@@ -130,6 +131,12 @@ def test_out_of_domain_values_fail_with_the_allowed_values(
     (problem,) = problems(vars_text)
     assert problem.startswith(f"{var}:")
     assert allowed in problem
+
+
+def test_the_evaluation_ablation_vars_are_allowed() -> None:
+    from ipre.evaluation.runner import RULES_OFF_VARS
+
+    assert check.check_vars(dict(RULES_OFF_VARS), check_files=False).problems == []
 
 
 def test_all_problems_are_reported_at_once() -> None:
@@ -269,3 +276,16 @@ def test_unreadable_file_fails_even_as_root(
 
     monkeypatch.setattr(Path, "open", deny)
     assert "not readable (Permission denied)" in file_problem("products_path", path)
+
+
+def test_vars_reach_dbt_as_one_argument_with_quotes_intact(tmp_path: Path) -> None:
+    path = "/data/o'brien's \"files\"/invoices.csv"
+    options = build.BuildOptions(
+        vars_text=f"{{customers_path: {json.dumps(path)}, top_k: '7'}}",
+        db=tmp_path,
+        export_dir=tmp_path,
+    )
+    given = check.parse_vars(options.vars_text)
+    command = build.dbt_command(options, {**given, "top_k": 7})
+    passed = command[command.index("--vars") + 1]
+    assert check.parse_vars(passed) == {"customers_path": path, "top_k": 7}

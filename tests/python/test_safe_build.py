@@ -193,12 +193,12 @@ def test_dbt_run_directly_rejects_out_of_range_vars(tmp_path: Path) -> None:
     )
     result = subprocess.run(
         [str(DBT), "run", "-s", "int_reference_date", "--vars",
-         "{top_k: -1, min_support: 2, feature_groups: 'rfm,x', as_of_date: 'soon'}"],
+         "{top_k: -1, min_confidence: 2, feature_groups: 'rfm,x', as_of_date: 'soon'}"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )
     assert result.returncode != 0
     out = result.stdout
     assert "top_k: -1 is not allowed: must be an integer >= 1" in out
-    assert "min_support: 2 is not allowed: must be a number in [0, 1]" in out
+    assert "min_confidence: 2 is not allowed: must be a number in [0, 1]" in out
     assert "feature_groups: rfm,x is not allowed" in out
     assert "as_of_date: soon is not allowed" in out
