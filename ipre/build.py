@@ -64,11 +64,13 @@ def temp_db_path(db: Path, pid: int | None = None) -> Path:
 
 
 @contextlib.contextmanager
-def build_lock(db: Path) -> Iterator[None]:
+def build_lock(db: Path, wait: bool = False) -> Iterator[None]:
     """Hold an exclusive flock on <db>.lock; fail at once if another build holds it.
 
     flock is released by the kernel when the process exits, so a killed build never leaves a
     stale lock. The file itself stays (deleting it would let two builds lock different files).
+    wait=True blocks until the lock is free instead: for short writers to the published
+    warehouse (e.g. `ipre evaluate` replacing eval_metrics), so they never write during a build.
     """
     path = lock_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,10 +81,13 @@ def build_lock(db: Path) -> Iterator[None]:
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"
-            raise BuildError(
-                f"another build of {db} is running (lock {path}, held by {holder}); "
-                "wait for it to finish"
-            ) from None
+            if not wait:
+                raise BuildError(
+                    f"another build of {db} is running (lock {path}, held by {holder}); "
+                    "wait for it to finish"
+                ) from None
+            say(f"waiting for the build holding {path} ({holder}) to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()} since {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}\n")

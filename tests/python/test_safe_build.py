@@ -202,3 +202,31 @@ def test_dbt_run_directly_rejects_out_of_range_vars(tmp_path: Path) -> None:
     assert "min_confidence: 2 is not allowed: must be a number in [0, 1]" in out
     assert "feature_groups: rfm,x is not allowed" in out
     assert "as_of_date: soon is not allowed" in out
+
+
+def test_eval_metrics_writer_waits_for_a_running_build(tmp_path: Path) -> None:
+    """`ipre evaluate` writes eval_metrics into the published file under the build lock."""
+    import threading
+    import time
+
+    import pyarrow as pa
+
+    from ipre.evaluation.warehouse import write_eval_metrics
+
+    db = tmp_path / "ipre.duckdb"
+    released: list[float] = []
+
+    def hold_lock() -> None:
+        with build.build_lock(db):
+            time.sleep(1.0)
+            released.append(time.monotonic())
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    time.sleep(0.2)
+    write_eval_metrics(db, pa.table({"model": ["engine"]}))
+    written = time.monotonic()
+    holder.join()
+    assert released and written >= released[0]
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select * from eval_metrics").fetchall() == [("engine",)]
