@@ -97,18 +97,33 @@ def test_first_build_publishes_warehouse_and_export(published: tuple[Path, Path]
     assert list((db.parent / "work" / "spill").glob("build-*")) == []
 
 
+# Inputs that pass the preflight (they exist and have a data row) but fail inside dbt.
+FAILING_INPUTS = {
+    # a model error: the staging model cannot find its columns
+    "model_error": ("customers_path", "not_a_customer_column,other\n1,2\n", "stg_erp__customers"),
+    # an error-severity data test: every invoice is quarantined, so no reference date
+    "data_test_failure": (
+        "invoices_path",
+        "invoice_id,invoice_date,customer_id,product_id,quantity\n"
+        "INV1,2023-02-24,NOBODY,P00248,28\nINV2,not-a-date,C00420,P00248,1\n",
+        "not_null_int_reference_date_reference_date",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAILING_INPUTS))
 def test_failed_build_leaves_warehouse_and_export_byte_identical(
-    published: tuple[Path, Path], tmp_path: Path
+    published: tuple[Path, Path], tmp_path: Path, case: str
 ) -> None:
     db, export_dir = published
     tables, files = table_digests(db), file_digests(db, export_dir)
-    # passes the preflight (exists, has a data row) but the staging model cannot read it
-    bad = tmp_path / "customers.csv"
-    bad.write_text("not_a_customer_column,other\n1,2\n")
-    result = run_build(db, export_dir, vars={"customers_path": str(bad)})
+    var, content, failing_node = FAILING_INPUTS[case]
+    bad = tmp_path / "input.csv"
+    bad.write_text(content)
+    result = run_build(db, export_dir, vars={var: str(bad)})
     assert result.returncode == 1
     assert f"{UNCHANGED} {db} and export {export_dir} are unchanged" in result.stderr
-    assert "stg_erp__customers" in result.stdout  # dbt did run and fail
+    assert failing_node in result.stdout  # dbt did run, and failed where expected
     assert table_digests(db) == tables
     assert file_digests(db, export_dir) == files
     assert leftovers(db) == []
