@@ -4,15 +4,17 @@
    input files fail here, in well under a second, before dbt starts.
 2. A lock file ``<warehouse>.lock`` (flock) makes a second concurrent build of the same
    warehouse fail at once with a clear message instead of racing.
-3. The published warehouse (if any) is copied to ``.<name>.build-<pid>.duckdb`` next to it, so
-   tables a build does not write (``eval_metrics``, ...) are kept, and its write-ahead log is
-   folded in with a CHECKPOINT.
-4. ``dbt build`` runs with ``IPRE_DUCKDB_PATH`` pointing at that copy and a spill directory of
-   its own (removed afterwards).
-5. Only when dbt exits 0 (every model built and every error-severity test passed) is the copy
-   checkpointed and renamed over the published file with ``os.replace`` (same directory, so the
-   rename is atomic); then the export is rewritten (``ipre export``, itself atomic). On any
-   failure the copy is deleted: the previous warehouse and the export are byte-identical.
+3. ``dbt build`` runs with ``IPRE_DUCKDB_PATH`` pointing at a new file
+   ``.<name>.build-<pid>.duckdb`` next to the published one, and a spill directory of its own
+   (removed afterwards). A full build starts from an empty file (no dead space from the old
+   tables); a partial build (``-- --select ...``) starts from a copy of the published warehouse
+   (its write-ahead log folded in), since the unselected models' tables come from it.
+4. Only when dbt exits 0 (every model built and every error-severity test passed): tables of
+   the published warehouse the build did not create (``eval_metrics``, ``ipre_build_log``, ...)
+   are copied in, the build is logged in ``ipre_build_log``, and the new file is checkpointed
+   and renamed over the published one with ``os.replace`` (same directory, so the rename is
+   atomic); then the export is rewritten (``ipre export``, itself atomic). On any failure the
+   new file is deleted: the previous warehouse and the export are byte-identical.
 
 Readers are never blocked: they open the published file (read-only connections keep reading
 the old file through the swap, new connections see the new one). See docs/operations.md.
@@ -41,6 +43,7 @@ from ipre.params.check import VarsError, parse_vars, preflight, report
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILD_LOG_TABLE = "ipre_build_log"
 PROG = "ipre build"
+SELECTION_ARGS = {"-s", "--select", "--exclude", "--selector", "--resource-type", "--models", "-m"}
 
 
 class BuildError(RuntimeError):
@@ -146,6 +149,50 @@ def checkpoint(db: Path) -> None:
     wal_path(db).unlink(missing_ok=True)
 
 
+def is_partial(dbt_args: tuple[str, ...]) -> bool:
+    """True when the dbt arguments select only some nodes."""
+    return any(
+        arg in SELECTION_ARGS or arg.split("=", 1)[0] in SELECTION_ARGS for arg in dbt_args
+    )
+
+
+def carry_over(published: Path, temp: Path) -> list[str]:
+    """Copy into temp the tables of the published warehouse that this build did not create
+    (eval_metrics, ipre_build_log, ...), so a full build into a fresh file keeps them."""
+    import duckdb
+
+    if not published.exists():
+        return []
+    copied = []
+    with duckdb.connect(str(temp)) as con:
+        (catalog,) = con.execute("select current_database()").fetchone() or ("",)
+        built = set(
+            con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_catalog = ?",
+                [catalog],
+            ).fetchall()
+        )
+        path = str(published).replace("'", "''")
+        con.execute(f"attach '{path}' as ipre_previous (read_only)")
+        previous = con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'ipre_previous' and table_type = 'BASE TABLE' order by all"
+        ).fetchall()
+        for schema, name in previous:
+            if (schema, name) in built:
+                continue
+            con.execute(f'create schema if not exists "{catalog}"."{schema}"')
+            con.execute(
+                f'create table "{catalog}"."{schema}"."{name}" as '
+                f'select * from ipre_previous."{schema}"."{name}"'
+            )
+            copied.append(f"{schema}.{name}")
+        con.execute("detach ipre_previous")
+        con.execute("checkpoint")
+    return copied
+
+
 def copy_published(published: Path, temp: Path) -> None:
     """Copy the published warehouse (and its WAL, if any) to temp and checkpoint the copy."""
     remove_db_files(temp)
@@ -225,7 +272,7 @@ def record_build(temp: Path, overrides: dict[str, Any], options: BuildOptions, s
     """Append this build to ipre_build_log, so `ipre summary` can tell partial builds apart."""
     import duckdb
 
-    partial = any(arg in {"-s", "--select", "--exclude", "--selector"} for arg in options.dbt_args)
+    partial = is_partial(options.dbt_args)
     with duckdb.connect(str(temp)) as con:
         con.execute(
             f"create table if not exists {BUILD_LOG_TABLE} (started_at timestamp, "
@@ -277,7 +324,11 @@ def run_build(options: BuildOptions) -> int:
             remove_stale_temps(db)
             assert_no_writer(db)
             before = fingerprint(db)
-            copy_published(db, temp)
+            partial = is_partial(options.dbt_args)
+            if partial:  # the unselected models' tables come from the published warehouse
+                copy_published(db, temp)
+            else:
+                remove_db_files(temp)
             say(f"building into {temp} (published warehouse: {db})")
             code = subprocess.run(
                 dbt_command(options, overrides), env=dbt_env(temp, spill), check=False
@@ -286,6 +337,10 @@ def run_build(options: BuildOptions) -> int:
                 say(f"dbt build exited with {code}")
                 say(unchanged_message(options, had_warehouse))
                 return 1
+            if not partial:
+                kept = carry_over(db, temp)
+                if kept:
+                    say(f"kept from the previous warehouse: {', '.join(kept)}")
             record_build(temp, overrides, options, started)
             checkpoint(temp)
             publish(temp, db, before)

@@ -10,6 +10,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -245,3 +246,27 @@ def test_eval_metrics_writer_waits_for_a_running_build(tmp_path: Path) -> None:
     assert released and written >= released[0]
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select * from eval_metrics").fetchall() == [("engine",)]
+
+
+def test_full_build_keeps_tables_it_does_not_create(tmp_path: Path) -> None:
+    """carry_over: tables only in the published warehouse (eval_metrics) move to the new file,
+    including changes still in the published file's WAL; tables the build made are not touched."""
+    published, new = tmp_path / "ipre.duckdb", tmp_path / ".ipre.duckdb.build-1.duckdb"
+    with duckdb.connect(str(published)) as con:
+        con.execute("create table recommendations as select 'old' as v")
+        con.execute("create schema staging")
+        con.execute("create table staging.only_old as select 1 as v")
+        con.execute("checkpoint")
+        con.execute("create table eval_metrics as select 'kept' as v")  # still in the WAL
+        shutil.copyfile(published, tmp_path / "snapshot.duckdb")
+        shutil.copyfile(build.wal_path(published), tmp_path / "snapshot.duckdb.wal")
+    # a published file with a WAL, as left by a crashed writer
+    shutil.move(tmp_path / "snapshot.duckdb", published)
+    shutil.move(tmp_path / "snapshot.duckdb.wal", build.wal_path(published))
+    with duckdb.connect(str(new)) as con:
+        con.execute("create table recommendations as select 'new' as v")
+    assert sorted(build.carry_over(published, new)) == ["main.eval_metrics", "staging.only_old"]
+    with duckdb.connect(str(new), read_only=True) as con:
+        assert con.execute("select v from recommendations").fetchall() == [("new",)]
+        assert con.execute("select v from eval_metrics").fetchall() == [("kept",)]
+        assert con.execute("select v from staging.only_old").fetchall() == [(1,)]
