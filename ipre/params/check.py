@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -80,7 +81,11 @@ class CheckResult:
 
 
 def suggestion(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    """' did you mean x?' for a misspelt var, a spec name (TopK) or a dashed one (top-k)."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
+    if snake in known:
+        return f"; did you mean {snake}?"
+    close = difflib.get_close_matches(snake, known, n=3, cutoff=0.6)
     if not close:
         close = [k for k in known if name.lower() in k or k in name.lower()][:3]
     return f"; did you mean {' or '.join(close)}?" if close else ""

@@ -22,6 +22,10 @@ PARQUET_MAGIC = b"PAR1"
 REMOTE_PREFIXES = ("s3://", "s3a://", "http://", "https://", "gs://", "gcs://", "az://")
 MAX_FILES_CHECKED = 10_000
 HEAD_BYTES = 1 << 20
+# formats read as text with a header line; "auto" means: Parquet by its magic bytes, else CSV
+CSV_FORMATS = ("auto", "csv", "csv.gz", "gzip", "tsv", "txt")
+RECORD_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+BLANK = b" \t\r\x00\xef\xbb\xbf\xff\xfe"  # whitespace, NUL (UTF-16) and byte-order marks
 
 
 class InputFileError(ValueError):
@@ -77,6 +81,8 @@ def file_has_data_row(name: str, file_format: str = "auto") -> bool:
     fmt = file_format.lower()
     if fmt == "parquet" or (fmt == "auto" and head == PARQUET_MAGIC):
         return _parquet_rows(path) > 0
+    if fmt not in CSV_FORMATS or (fmt == "auto" and name.lower().endswith(RECORD_SUFFIXES)):
+        return True  # a format without a header line (JSON, ...): existing and non-empty is enough
     return _csv_has_data_row(path, gzipped=head[:2] == GZIP_MAGIC)
 
 
@@ -89,7 +95,7 @@ def _csv_has_data_row(path: Path, gzipped: bool) -> bool:
     except (OSError, EOFError) as err:
         kind = "gzip file" if gzipped else "file"
         raise InputFileError(f"{kind} {str(path)!r} cannot be read ({err})") from None
-    non_blank = [line for line in lines if line.strip()]
+    non_blank = [line for line in lines if line.strip(BLANK)]
     return len(non_blank) >= 2
 
 

@@ -71,6 +71,15 @@ def test_unknown_var_fails_with_did_you_mean() -> None:
     assert "did you mean top_k" in problem
 
 
+@pytest.mark.parametrize(
+    ("given", "meant"),
+    [("TopK", "top_k"), ("MinLift", "min_lift"), ("top-k", "top_k"), ("min_suport", "min_support")],
+)
+def test_spec_names_and_typos_get_the_var_name(given: str, meant: str) -> None:
+    (problem,) = problems(f"{{{given}: 1}}")
+    assert f"did you mean {meant}?" in problem
+
+
 def test_unknown_var_fails_before_dbt_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -289,3 +298,12 @@ def test_vars_reach_dbt_as_one_argument_with_quotes_intact(tmp_path: Path) -> No
     command = build.dbt_command(options, {**given, "top_k": 7})
     passed = command[command.index("--vars") + 1]
     assert check.parse_vars(passed) == {"customers_path": path, "top_k": 7}
+
+
+def test_utf16_header_only_and_json_records(tmp_path: Path) -> None:
+    utf16 = tmp_path / "customers.csv"
+    utf16.write_bytes("customer_id,segment\n".encode("utf-16"))
+    assert "no data row" in file_problem("customers_path", utf16)
+    records = tmp_path / "invoices.jsonl"
+    records.write_text('{"invoice_id": "I1"}\n')
+    check.preflight(f"{{invoices_path: {str(records)!r}}}")
