@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from ipre.params.domains import DOMAINS, DomainError
+from ipre.params.domains import CROSS_CHECKS, DOMAINS, DomainError
 from ipre.params.files import InputFileError, check_input
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -120,6 +120,10 @@ def check_vars(
             values[name] = domain.check(value)
         except DomainError as err:
             problems.append(f"{name}{source}: {err}")
+    for cross_check in CROSS_CHECKS:
+        found, noted = cross_check(values)
+        problems += found
+        warnings += noted
     if check_files:
         problems += file_problems(values)
     return CheckResult(values, problems, warnings)

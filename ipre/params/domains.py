@@ -260,6 +260,31 @@ DOMAINS: dict[str, Domain] = {
     "feedback_recency_days": Integer(0),
 }
 
+
+SCORE_WEIGHTS = ("w_conf", "w_supp", "w_lift", "w_recency")
+
+
+def check_score_weights(values: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """All four score weights 0 is an error (every score 0); a sum other than 1 a warning."""
+    weights = [values.get(name) for name in SCORE_WEIGHTS]
+    if not all(isinstance(w, int | float) for w in weights):
+        return [], []  # a weight outside its domain is already reported
+    total = sum(weights)  # type: ignore[arg-type]
+    if total == 0:
+        return [f"{', '.join(SCORE_WEIGHTS)} are all 0: every rule would score 0"], []
+    if abs(total - 1) > 1e-9:
+        return [], [
+            f"{' + '.join(SCORE_WEIGHTS)} = {total:g}, not 1: scores (and score_cutoff) are on "
+            "another scale than the spec's"
+        ]
+    return [], []
+
+
+# Checks across vars: each returns (problems, warnings) from the checked values.
+CROSS_CHECKS: tuple[Callable[[dict[str, Any]], tuple[list[str], list[str]]], ...] = (
+    check_score_weights,
+)
+
 # Domains ready for vars other engineers are adding (uncomment/move into DOMAINS with the var):
 #   "min_invoice_date": Date(),
 #   "input_encoding": Encoding(),

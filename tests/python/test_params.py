@@ -148,6 +148,14 @@ def test_the_evaluation_ablation_vars_are_allowed() -> None:
     assert check.check_vars(dict(RULES_OFF_VARS), check_files=False).problems == []
 
 
+def test_score_weights_all_zero_fail_and_a_sum_other_than_one_warns() -> None:
+    (problem,) = problems("{w_conf: 0, w_supp: 0, w_lift: 0, w_recency: 0}")
+    assert "all 0" in problem
+    result = check.check_vars({"w_conf": 0.9}, check_files=False)
+    assert result.problems == []
+    assert any("= 1.45, not 1" in w for w in result.warnings)
+
+
 def test_all_problems_are_reported_at_once() -> None:
     found = problems("{top_k: 0, min_lift: -1, topk: 3}")
     assert len(found) == 3
