@@ -14,8 +14,11 @@ export IPRE_EXPORT_DIR ?= $(ROOT)/export
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
 VARS ?= {}
+# VARS reaches the commands through the environment, never through shell quoting, so any value
+# (quotes, spaces, globs) arrives intact: `ipre build` and `ipre check-vars` read $IPRE_VARS.
+export IPRE_VARS := $(VARS)
 
-.PHONY: install run build export summary test lint dbt-test pytest docs serve sample eval bench install-spark test-spark clean
+.PHONY: install run build check-vars export summary test lint dbt-test pytest docs serve sample eval bench install-spark test-spark clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,10 +30,16 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 ## run: build the warehouse from the bundled sample, export recommendations, print a summary
-run: build export summary
+run: build summary
 
+## build: check the vars, build into a new file, swap it in only if every model and test passed,
+## then export (ipre build; docs/operations.md). A failed build changes nothing.
 build: install
-	$(DBT) build --vars '$(VARS)' --exclude-resource-type unit_test
+	$(BIN)/ipre build
+
+## check-vars: check VARS (names, domains, input files) without building
+check-vars: install
+	$(BIN)/ipre check-vars
 
 export: install
 	$(BIN)/ipre export
@@ -46,8 +55,7 @@ lint: install
 	$(BIN)/sqlfluff lint models tests --processes 2
 
 dbt-test: install
-	$(DBT) build --vars '$(VARS)'
-	$(BIN)/ipre export
+	$(BIN)/ipre build --unit-tests
 
 pytest: install
 	$(BIN)/pytest -q --ignore=$(ROOT)/tests/python/test_spark_equality.py
@@ -67,7 +75,8 @@ EVAL_DIR ?= $(ROOT)/target/eval
 ## eval: rebuild as of a cutoff (default: EVAL_HORIZON days before the last invoice) and score
 ## the engine, its two ablations and three baselines on the next EVAL_HORIZON days (eval_metrics)
 eval: install
-	$(BIN)/ipre evaluate --vars '$(VARS)' --horizon-days $(EVAL_HORIZON) \
+	$(BIN)/ipre check-vars
+	$(BIN)/ipre evaluate --vars "$$IPRE_VARS" --horizon-days $(EVAL_HORIZON) \
 		--eval-dir $(EVAL_DIR) $(if $(EVAL_CUTOFF),--cutoff $(EVAL_CUTOFF))
 
 ## bench: pipeline benchmarks (BENCH_SCALES=poc,50k,1M by default; "all" adds 10M)
@@ -103,4 +112,4 @@ sample: install
 	$(BIN)/ipre generate --scale poc --out $(ROOT)/seeds/sample --file-prefix raw_
 
 clean:
-	rm -rf target logs export $(IPRE_DUCKDB_PATH) $(IPRE_DUCKDB_PATH).wal
+	rm -rf target logs export $(IPRE_DUCKDB_PATH) $(IPRE_DUCKDB_PATH).wal $(IPRE_DUCKDB_PATH).lock

@@ -13,6 +13,8 @@ COMMANDS: dict[str, str] = {
     "export-artifacts": "ipre.clustering.artifacts_cli",
     "deploy": "ipre.deploy.cli",
     "evaluate": "ipre.evaluation.cli",
+    "check-vars": "ipre.params.check",
+    "build": "ipre.build",
 }
 
 

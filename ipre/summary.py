@@ -162,6 +162,32 @@ def build_top_k(con: duckdb.DuckDBPyConnection, tables: set[str]) -> int:
     return 5
 
 
+def build_warnings(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:
+    """Warn when the tables may come from different builds.
+
+    `ipre build` publishes a warehouse only when the whole build passed, so its tables come
+    from one build; it logs each build in ipre_build_log. They can still differ when the last
+    build was partial (`ipre build -- --select ...`) or when dbt wrote the file directly.
+    """
+    if "ipre_build_log" not in tables:
+        if tables & set(MART_TABLES):
+            return [
+                "warning: this warehouse was not published by `ipre build` (no ipre_build_log);"
+                " a failed or partial `dbt build` may have left tables from different builds"
+            ]
+        return []
+    row = con.execute(
+        "select finished_at, full_build, dbt_args from ipre_build_log "
+        "order by finished_at desc limit 1"
+    ).fetchone()
+    if row and not row[1]:
+        return [
+            f"warning: the last build ({row[0]:%Y-%m-%d %H:%M:%S} UTC, dbt {row[2]}) rebuilt "
+            "only the selected models; the other tables come from earlier builds"
+        ]
+    return []
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ipre summary", description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: warehouse)")
@@ -185,10 +211,13 @@ def main(argv: list[str]) -> int:
                 marts_section(con, tables),
                 quality_section(con, tables, args.top_k or build_top_k(con, tables)),
             ]
+            warnings = build_warnings(con, tables)
     except duckdb.Error as err:
         print(f"ipre summary: {err}", file=sys.stderr)
         return 1
     print(f"IPRE summary — warehouse {db_path}")
+    for warning in warnings:
+        print(warning)
     for section in sections:
         print()
         print("\n".join(section))

@@ -155,8 +155,14 @@ def load_engine(
 
 
 def write_eval_metrics(db_path: Path, rows: pa.Table) -> None:
-    """Replace the table eval_metrics in the main warehouse (a short-lived connection)."""
+    """Replace the table eval_metrics in the main warehouse (a short-lived connection).
+
+    Holds the build lock (waiting for a running `ipre build` to finish), so the write never
+    lands between a build's copy of the warehouse and its swap (docs/operations.md).
+    """
+    from ipre.build import build_lock
+
     db_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(db_path)) as con:
+    with build_lock(db_path.resolve(), wait=True), duckdb.connect(str(db_path)) as con:
         con.register("eval_metrics_rows", rows)
         con.execute("create or replace table main.eval_metrics as select * from eval_metrics_rows")

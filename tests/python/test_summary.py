@@ -75,3 +75,26 @@ def test_top_k_option_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[st
     code, out = run(["--db", str(build_small(tmp_path / "w.duckdb")), "--top-k", "1"], capsys)
     assert code == 0
     assert "Customers with exactly 1 recs" in out
+
+
+def test_warns_when_tables_may_come_from_different_builds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = build_small(tmp_path / "w.duckdb")
+    _, out = run(["--db", str(db)], capsys)
+    assert "not published by `ipre build`" in out
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "create table ipre_build_log as select timestamp '2026-01-01 10:00' as started_at, "
+            "timestamp '2026-01-01 10:01' as finished_at, '{}' as vars_json, "
+            "'--select basket_window' as dbt_args, false as full_build"
+        )
+    _, out = run(["--db", str(db)], capsys)
+    assert "rebuilt only the selected models" in out
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "insert into ipre_build_log values (timestamp '2026-01-02 10:00', "
+            "timestamp '2026-01-02 10:01', '{}', '', true)"
+        )
+    _, out = run(["--db", str(db)], capsys)
+    assert "warning" not in out

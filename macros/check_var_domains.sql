@@ -1,0 +1,48 @@
+{#- on-run-start (dbt_project.yml): fail before any model runs when a var is outside its domain,
+    so `dbt build` started directly (not through `ipre build`) still rejects top_k: -1.
+    The domains come from macros/generated/ipre_var_domains.sql, generated from
+    ipre/params/domains.py; unknown var names and input files are checked by `ipre check-vars`
+    only (dbt does not expose the list of --vars given). Renders no SQL. -#}
+{% macro check_var_domains() -%}
+    {%- set problems = [] -%}
+    {%- set number_re = '\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*' -%}
+    {%- for name, domain in ipre_var_domains().items() -%}
+        {%- set raw = var(name, none) -%}
+        {%- set value = raw -%}
+        {%- set bad = [] -%}
+        {%- if value is none -%}
+            {%- if not domain.nullable -%}{%- do bad.append(true) -%}{%- endif -%}
+        {%- elif domain.kind in ('integer', 'number') -%}
+            {%- if value is string and modules.re.fullmatch(number_re, value) -%}
+                {%- set value = value | float -%}
+            {%- endif -%}
+            {%- if value is boolean or value is not number -%}
+                {%- do bad.append(true) -%}
+            {%- elif domain.kind == 'integer' and value != (value | int) -%}
+                {%- do bad.append(true) -%}
+            {%- elif domain.low is not none and (value < domain.low or (domain.low_open and value == domain.low)) -%}
+                {%- do bad.append(true) -%}
+            {%- elif domain.high is not none and value > domain.high -%}
+                {%- do bad.append(true) -%}
+            {%- endif -%}
+        {%- elif domain.kind == 'date' -%}
+            {%- if not modules.re.fullmatch('\\d{4}-\\d{2}-\\d{2}', value | string) -%}
+                {%- do bad.append(true) -%}
+            {%- endif -%}
+        {%- elif domain.kind == 'choice' -%}
+            {%- if value not in domain.choices -%}{%- do bad.append(true) -%}{%- endif -%}
+        {%- elif domain.kind == 'list' -%}
+            {%- for item in (value | string).split(',') -%}
+                {%- if item | trim not in domain.choices -%}{%- do bad.append(true) -%}{%- endif -%}
+            {%- endfor -%}
+        {%- endif -%}
+        {%- if bad -%}
+            {%- do problems.append(name ~ ': ' ~ raw ~ ' is not allowed: must be ' ~ domain.describe) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if problems -%}
+        {{ exceptions.raise_compiler_error(
+            "invalid vars (docs/parameters.md), nothing was built:\n  - " ~ problems | join("\n  - ")
+        ) }}
+    {%- endif -%}
+{%- endmacro %}
