@@ -240,7 +240,9 @@ select * from parsed_lines
     assumed present. -#}
 {% macro raw_input_columns(entity) -%}
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
-    {%- if path == 'none' and entity == 'feedback' -%}{{ return(none) }}{%- endif -%}
+    {%- if path == 'none' and entity == 'feedback' -%}
+        {{ return(['customer_id', 'product_id', 'rating', 'reason_code', 'sentiment', 'feedback_date']) }}
+    {%- endif -%}
     {%- set names = relation_column_names(raw_input_relation(entity)) -%}
     {{ return(names if names else none) }}
 {%- endmacro %}

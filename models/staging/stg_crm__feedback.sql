@@ -18,7 +18,7 @@ cleaned as (
         lower({{ clean_text(raw_column('reason_code', raw_columns)) }}) as reason_code,
         lower({{ clean_text(raw_column('sentiment', raw_columns)) }}) as sentiment_text,
         {{ try_to_utc_timestamp(clean_text('feedback_date')) }} as feedback_at,
-        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_rejection', raw_columns or [])) }} as reader_rejection,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),

@@ -26,7 +26,7 @@ cleaned as (
         {{ clean_text('quantity') }} as quantity_text,
         {{ try_to_double(clean_text(raw_column('unit_price', raw_columns))) }} as unit_price,
         {{ clean_text(raw_column('unit_price', raw_columns)) }} as unit_price_text,
-        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_rejection', raw_columns or [])) }} as reader_rejection,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),

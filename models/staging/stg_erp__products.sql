@@ -25,7 +25,7 @@ cleaned as (
         {{ try_to_boolean('in_stock') }} as in_stock_parsed,
         {{ clean_text('in_stock') }} as in_stock_text,
         {{ price_expression }} as unit_price,
-        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_rejection', raw_columns or [])) }} as reader_rejection,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),
