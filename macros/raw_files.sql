@@ -63,9 +63,9 @@
 {%- endmacro %}
 
 {#- The var input_encoding as DuckDB's read_csv spells it. DuckDB reads utf-8, utf-16 and
-    latin-1 natively; cp1252 needs the encodings extension, which cannot be installed here,
-    so cp1252 files are read as latin-1 and the 27 characters where the two differ are
-    translated afterwards (cp1252_to_utf8). -#}
+    latin-1 natively; cp1252 needs its encodings extension, which cannot be installed here,
+    so a cp1252 file is read through the filesystem ipre1252:// (ipre/transcoding_filesystem.py,
+    registered by ipre.duckdb_plugin), which serves it re-encoded as UTF-8. -#}
 {% macro input_encoding() -%}
     {%- set name = var('input_encoding', 'utf-8') | string | trim | lower | replace('_', '-') -%}
     {%- set aliases = {
@@ -81,21 +81,22 @@
     {{ return(aliases[name]) }}
 {%- endmacro %}
 
-{#- Latin-1 text of a cp1252 file → the characters cp1252 means at 0x80-0x9f. -#}
-{% macro cp1252_to_utf8(expr) -%}
-    {%- set codes = [128, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 142, 145, 146, 147,
-                     148, 149, 150, 151, 152, 153, 154, 155, 156, 158, 159] -%}
-    {%- set latin1 = [] -%}
-    {%- for code in codes -%}{%- do latin1.append('chr(' ~ code ~ ')') -%}{%- endfor -%}
-    translate({{ expr }}, {{ latin1 | join(' || ') }}, '€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ')
+{#- The path the reader opens: cp1252 text goes through the re-encoding filesystem. -#}
+{% macro raw_file_read_path(entity, path, format) -%}
+    {%- if format == 'parquet' or input_encoding() != 'cp1252' -%}{{ return(path) }}{%- endif -%}
+    {%- if (path | lower).endswith('.gz') or (path | lower).endswith('.zst') -%}
+        {{ exceptions.raise_compiler_error("The " ~ entity ~ " input '" ~ path ~ "' is compressed:"
+            ~ " input_encoding cp1252 needs an uncompressed file (or convert it to UTF-8).") }}
+    {%- endif -%}
+    {{ return('ipre1252://' ~ path) }}
 {%- endmacro %}
 
 {#- The table function that reads the file(s) of one entity, every column as text. With
     rejects, unparseable CSV lines go to the temp tables <prefix>_rejects / _scans. -#}
 {% macro raw_file_reader(entity, rejects_prefix=none) -%}
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
-    {%- set literal = sql_path_literal(entity, path) -%}
     {%- set format = raw_file_format(entity, path) -%}
+    {%- set literal = sql_path_literal(entity, raw_file_read_path(entity, path, format)) -%}
     {%- if format == 'parquet' -%}
         {{ return('read_parquet(' ~ literal ~ ')') }}
     {%- endif -%}
@@ -104,7 +105,7 @@
         'header = true', 'all_varchar = true',
         "delim = '" ~ ('\t' if format == 'tsv' else ',') ~ "'",
         "quote = '\"'", "escape = '\"'", 'strict_mode = true', 'null_padding = false',
-        "encoding = '" ~ ('latin-1' if encoding == 'cp1252' else encoding) ~ "'",
+        "encoding = '" ~ ('utf-8' if encoding == 'cp1252' else encoding) ~ "'",
     ] -%}
     {%- if rejects_prefix -%}
         {%- do options.extend([
@@ -135,7 +136,7 @@
         {#- read_blob lists the files without reading them: a glob matching nothing or an
             empty file fails here with its name, not later as a Binder Error. -#}
         {%- set files = run_query('select filename, size from read_blob('
-            ~ sql_path_literal(entity, path) ~ ') order by filename') -%}
+            ~ sql_path_literal(entity, raw_file_read_path(entity, path, format)) ~ ') order by filename') -%}
         {%- if files.rows | length == 0 -%}
             {{ exceptions.raise_compiler_error("No file matches the " ~ what ~ ".") }}
         {%- endif -%}
@@ -201,8 +202,7 @@
 with parsed_lines as (
     select
         {%- for name in kept %}
-        {%- set value = 'cast(' ~ adapter.quote(present.get(name, name)) ~ ' as varchar)' %}
-        {{ cp1252_to_utf8(value) if encoding == 'cp1252' and format != 'parquet' else value }} as {{ name }},
+        cast({{ adapter.quote(present.get(name, name)) }} as varchar) as {{ name }},
         {%- endfor %}
         cast(null as varchar) as reader_rejection,
         cast(null as varchar) as raw_line

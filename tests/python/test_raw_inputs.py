@@ -78,7 +78,7 @@ def dataset(data_dir: Path, **paths: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def warehouse(data_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     db_path = data_dir.parent / "spec_shaped.duckdb"
-    build_warehouse(data_dir, db_path, vars=dataset(data_dir), select=SELECT, command="build")
+    build_warehouse(data_dir, db_path, vars=dataset(data_dir), select=SELECT)
     connection = duckdb.connect(str(db_path), read_only=True)
     yield connection
     connection.close()
@@ -108,6 +108,7 @@ def test_spec_shaped_inputs_build(warehouse, data_dir: Path) -> None:
          len(DIRTY_LINES) + len(RAGGED_LINES) + 1, "invoice_id, unit_price"),
         ("products", 3, 3, 0, "product_name, brand, unit_price"),
     ]
+    assert all(raw == accepted + quarantined for _, raw, accepted, quarantined, _ in rows)
     log = (data_dir.parent / "spec_shaped_dbt" / "logs" / "dbt.log").read_text()
     assert "The customers input has no optional column customer_name" in log
 
@@ -181,7 +182,9 @@ def test_wrong_encoding_fails_naming_file_and_var(tmp_path: Path, data_dir: Path
 
 
 @pytest.mark.parametrize("content", [b"", b"invoice_date,customer_id,product_id,quantity\n"])
-def test_empty_invoices_fail_naming_the_file(tmp_path: Path, data_dir: Path, content: bytes) -> None:
+def test_empty_invoices_fail_naming_the_file(
+    tmp_path: Path, data_dir: Path, content: bytes
+) -> None:
     empty = tmp_path / "invoices_empty.csv"
     empty.write_bytes(content)
     error = fails_with(data_dir, "empty", "invoices", invoices_path=str(empty))
