@@ -275,3 +275,11 @@ select * from parsed_lines
     {%- endif -%}
     {{ return(missing) }}
 {%- endmacro %}
+
+{#- missing_optional_columns as one SQL literal ('a, b'), or a typed null when none lack. -#}
+{% macro missing_columns_literal(entity) -%}
+    {%- set missing = missing_optional_columns(entity) -%}
+    {%- if missing -%}'{{ missing | join(', ') }}'
+    {%- else -%}cast(null as {{ dbt.type_string() }})
+    {%- endif -%}
+{%- endmacro %}

@@ -7,6 +7,9 @@
     (docs/inputs.md): its id is derived below. A null id in a present column is still a
     missing_invoice_id. #}
 {%- set has_invoice_id = raw_columns is none or 'invoice_id' in raw_columns %}
+{#- one invoice per customer and day: a deterministic id from both #}
+{%- set invoice_id_expression = 'invoice_id' if has_invoice_id else dbt.concat(
+    ['customer_id', "'@'", dbt.cast(dbt.cast('invoiced_at', 'date'), dbt.type_string())]) %}
 {%- set has_unit_price = raw_columns is not none and 'unit_price' in raw_columns %}
 {%- set row_columns = (['invoice_id'] if has_invoice_id else []) + ['invoice_date', 'customer_id',
     'product_id', 'quantity'] + (['unit_price'] if has_unit_price else []) %}
@@ -33,13 +36,7 @@ cleaned as (
 
 identified as (
     select
-        {%- if has_invoice_id %}
-        invoice_id,
-        {%- else %}
-        -- one invoice per customer and day: a deterministic id from both
-        {{ dbt.concat(['customer_id', "'@'", dbt.cast(dbt.cast('invoiced_at', 'date'), dbt.type_string())]) }}
-            as invoice_id,
-        {%- endif %}
+        {{ invoice_id_expression }} as invoice_id,
         customer_id,
         product_id,
         invoiced_at,
@@ -71,9 +68,8 @@ flagged as (
         raw_row,
         case
             when reader_rejection is not null then 'unparseable_line'
-            {%- if has_invoice_id %}
-            when invoice_id is null then 'missing_invoice_id'
-            {%- endif %}
+            -- only an invoice_id column can hold a missing id; a derived one never does
+            when {{ 'invoice_id is null' if has_invoice_id else 'false' }} then 'missing_invoice_id'
             when customer_id is null then 'missing_customer_id'
             when product_id is null then 'missing_product_id'
             when invoice_date_text is null then 'missing_invoice_date'

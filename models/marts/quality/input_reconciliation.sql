@@ -30,9 +30,7 @@ reconciled as (
             {{ name }}_raw.raw_rows,
             coalesce({{ name }}_checked.accepted_rows, 0) as accepted_rows,
             coalesce({{ name }}_checked.quarantined_rows, 0) as quarantined_rows,
-            {%- set missing = missing_optional_columns(name) %}
-            {% if missing %}'{{ missing | join(', ') }}'{% else %}cast(null as {{ dbt.type_string() }}){% endif %}
-                as missing_optional_columns
+            {{ missing_columns_literal(name) }} as missing_optional_columns
         from {{ name }}_raw cross join {{ name }}_checked
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
