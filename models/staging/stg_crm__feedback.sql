@@ -3,7 +3,7 @@
 {%- do missing_optional_columns('feedback', log_them=true) %}
 {%- set row_columns = [] %}
 {%- for name in ['customer_id', 'product_id', 'rating', 'reason_code', 'sentiment', 'feedback_date'] %}
-    {%- if raw_columns is none or name in raw_columns %}{% do row_columns.append(name) %}{% endif %}
+    {%- if name in raw_columns %}{% do row_columns.append(name) %}{% endif %}
 {%- endfor %}
 
 with source_rows as (
@@ -18,7 +18,7 @@ cleaned as (
         lower({{ clean_text(raw_column('reason_code', raw_columns)) }}) as reason_code,
         lower({{ clean_text(raw_column('sentiment', raw_columns)) }}) as sentiment_text,
         {{ try_to_utc_timestamp(clean_text('feedback_date')) }} as feedback_at,
-        {{ clean_text(raw_column('reader_rejection', raw_columns or [])) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),

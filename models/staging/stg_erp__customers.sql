@@ -1,8 +1,8 @@
 -- One row per raw customer row, typed, with the reason it cannot be used (null = usable).
 {%- set raw_columns = raw_input_columns('customers') %}
 {%- do missing_optional_columns('customers', log_them=true) %}
-{%- set row_columns = ['customer_id'] + (['customer_name'] if raw_columns is none
-    or 'customer_name' in raw_columns else []) + ['region', 'end_use'] %}
+{%- set row_columns = ['customer_id'] + (['customer_name'] if 'customer_name' in raw_columns
+    else []) + ['region', 'end_use'] %}
 
 with source_rows as (
     select * from {{ raw_input('customers') }}
@@ -14,7 +14,7 @@ cleaned as (
         {{ clean_text(raw_column('customer_name', raw_columns)) }} as customer_name,
         {{ clean_text('region') }} as region,
         {{ clean_text('end_use') }} as end_use,
-        {{ clean_text(raw_column('reader_rejection', raw_columns or [])) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),

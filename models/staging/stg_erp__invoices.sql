@@ -6,11 +6,11 @@
 {#- Without an invoice_id column an invoice is one customer's purchases on one day
     (docs/inputs.md): its id is derived below. A null id in a present column is still a
     missing_invoice_id. #}
-{%- set has_invoice_id = raw_columns is none or 'invoice_id' in raw_columns %}
+{%- set has_invoice_id = 'invoice_id' in raw_columns %}
 {#- one invoice per customer and day: a deterministic id from both #}
 {%- set invoice_id_expression = 'invoice_id' if has_invoice_id else dbt.concat(
     ['customer_id', "'@'", dbt.cast(dbt.cast('invoiced_at', 'date'), dbt.type_string())]) %}
-{%- set has_unit_price = raw_columns is not none and 'unit_price' in raw_columns %}
+{%- set has_unit_price = 'unit_price' in raw_columns %}
 {%- set row_columns = (['invoice_id'] if has_invoice_id else []) + ['invoice_date', 'customer_id',
     'product_id', 'quantity'] + (['unit_price'] if has_unit_price else []) %}
 
@@ -29,7 +29,7 @@ cleaned as (
         {{ clean_text('quantity') }} as quantity_text,
         {{ try_to_double(clean_text(raw_column('unit_price', raw_columns))) }} as unit_price,
         {{ clean_text(raw_column('unit_price', raw_columns)) }} as unit_price_text,
-        {{ clean_text(raw_column('reader_rejection', raw_columns or [])) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),

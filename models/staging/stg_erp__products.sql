@@ -7,7 +7,7 @@
 {%- set row_columns = [] %}
 {%- for name in ['product_id', 'product_name', 'brand', 'l2_category', 'l3_category',
                  'functionality', 'in_stock'] + ([price_column] if price_column else []) %}
-    {%- if raw_columns is none or name in raw_columns %}{% do row_columns.append(name) %}{% endif %}
+    {%- if name in raw_columns %}{% do row_columns.append(name) %}{% endif %}
 {%- endfor %}
 
 with source_rows as (
@@ -25,7 +25,7 @@ cleaned as (
         {{ try_to_boolean('in_stock') }} as in_stock_parsed,
         {{ clean_text('in_stock') }} as in_stock_text,
         {{ price_expression }} as unit_price,
-        {{ clean_text(raw_column('reader_rejection', raw_columns or [])) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),
