@@ -217,14 +217,15 @@ def test_a_quote_in_the_path_and_a_parquet_named_folder_work(warehouse, data_dir
     assert warehouse.sql("select count(*) from staging.stg_erp__customers").fetchall() == [(3,)]
 
 
-def test_tsv_and_parquet_are_chosen_by_extension(tmp_path: Path, data_dir: Path) -> None:
+def test_reader_by_extension_or_format_var(tmp_path: Path, data_dir: Path) -> None:
     tsv = tmp_path / "customers.tsv"
     tsv.write_text("customer_id\tregion\tend_use\nC1\tNorth, East\tPlumbing\n")
-    parquet = tmp_path / "products.parquet"
+    parquet = tmp_path / "products_export"  # no extension: products_format says parquet
     duckdb.read_csv(str(data_dir / "products.csv"), all_varchar=True).write_parquet(str(parquet))
     db_path = build_warehouse(
         data_dir, tmp_path / "formats.duckdb", select="raw_file_customers raw_file_products",
-        vars=dataset(data_dir, customers_path=str(tsv), products_path=str(parquet)),
+        vars={**dataset(data_dir, customers_path=str(tsv), products_path=str(parquet)),
+              "products_format": "parquet"},
     )
     with duckdb.connect(str(db_path), read_only=True) as connection:
         assert connection.sql("select region from staging.raw_file_customers").fetchall() == [
