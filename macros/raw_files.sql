@@ -288,3 +288,13 @@ select * from parsed_lines
     {%- else -%}cast(null as {{ dbt.type_string() }})
     {%- endif -%}
 {%- endmacro %}
+
+{#- Post-hook of raw_file_<entity>: free the reader's temp tables once the model holds the
+    lines (they live as long as the connection, in memory). -#}
+{% macro drop_raw_file_temp_tables(entity) -%}
+    {%- set statements = [] -%}
+    {%- for suffix in ['lines', 'rejects', 'scans'] -%}
+        {%- do statements.append('drop table if exists temp.main.ipre_' ~ entity ~ '_' ~ suffix) -%}
+    {%- endfor -%}
+    {{ return(statements | join('; ')) }}
+{%- endmacro %}
