@@ -91,9 +91,12 @@
     {{ return('ipre1252://' ~ path) }}
 {%- endmacro %}
 
-{#- The table function that reads the file(s) of one entity, every column as text. With
-    rejects, unparseable CSV lines go to the temp tables <prefix>_rejects / _scans. -#}
-{% macro raw_file_reader(entity, rejects_prefix=none) -%}
+{#- The table function that reads the file(s) of one entity, every column as text. CSV and
+    TSV are read without DuckDB's sniffer: it can fail on a small file with a stray quote, or
+    take lines starting with # for comments and drop them. The column names come from the
+    header line (raw_file_header); with rejects_prefix, lines the reader cannot parse go to
+    the temp tables <prefix>_rejects and <prefix>_scans. -#}
+{% macro raw_file_reader(entity, rejects_prefix=none, header=none) -%}
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
     {%- set format = raw_file_format(entity, path) -%}
     {%- set literal = sql_path_literal(entity, raw_file_read_path(entity, path, format)) -%}
@@ -101,11 +104,24 @@
         {{ return('read_parquet(' ~ literal ~ ')') }}
     {%- endif -%}
     {%- set encoding = input_encoding() -%}
+    {%- set encoding_option = "encoding = '" ~ ('utf-8' if encoding == 'cp1252' else encoding) ~ "'" -%}
+    {%- if header is none -%}
+        {#- the first line whole: one column, a delimiter (chr(1)) no text line holds; errors
+            are ignored, as the reader checks the encoding of more lines than the first -#}
+        {{ return('read_csv(' ~ literal ~ ", header = false, auto_detect = false,"
+            ~ " columns = {'header_line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',"
+            ~ " strict_mode = false, ignore_errors = true, " ~ encoding_option ~ ')') }}
+    {%- endif -%}
+    {%- set columns = [] -%}
+    {%- for name in header -%}
+        {%- do columns.append("'" ~ (name | replace("'", "''")) ~ "': 'VARCHAR'") -%}
+    {%- endfor -%}
     {%- set options = [
-        'header = true', 'all_varchar = true',
+        'header = false', 'skip = 1', 'auto_detect = false',
+        'columns = {' ~ columns | join(', ') ~ '}',
         "delim = '" ~ ('\t' if format == 'tsv' else ',') ~ "'",
         "quote = '\"'", "escape = '\"'", 'strict_mode = true', 'null_padding = false',
-        "encoding = '" ~ ('utf-8' if encoding == 'cp1252' else encoding) ~ "'",
+        encoding_option,
     ] -%}
     {%- if rejects_prefix -%}
         {%- do options.extend([
@@ -115,6 +131,24 @@
         ]) -%}
     {%- endif -%}
     {{ return('read_csv(' ~ literal ~ ', ' ~ options | join(', ') ~ ')') }}
+{%- endmacro %}
+
+{#- The column names in the header line of a CSV/TSV input (of the first file of a glob):
+    split on the delimiter, blanks trimmed, surrounding double quotes removed. A blank name
+    becomes column_<n>. -#}
+{% macro raw_file_header(entity) -%}
+    {%- set path = var(entity ~ '_path', '') | string | trim -%}
+    {%- set delimiter = '\t' if raw_file_format(entity, path) == 'tsv' else ',' -%}
+    {%- set first = run_query('select header_line from ' ~ raw_file_reader(entity) ~ ' limit 1') -%}
+    {%- set names = [] -%}
+    {%- for part in ((first.rows[0][0] or '') if first.rows | length > 0 else '').split(delimiter) -%}
+        {%- set name = part | trim -%}
+        {%- if name | length >= 2 and name.startswith('"') and name.endswith('"') -%}
+            {%- set name = name[1:-1] | replace('""', '"') | trim -%}
+        {%- endif -%}
+        {%- do names.append(name if name else 'column_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return(names) }}
 {%- endmacro %}
 
 {#- The body of the model raw_file_<entity>: one row per data line of the file(s), the
@@ -148,9 +182,11 @@
                     ~ ".") }}
             {%- endif -%}
         {%- endfor -%}
-        {%- do run_query('create or replace temp table ' ~ lines_table ~ ' as select * from '
-            ~ raw_file_reader(entity, none if format == 'parquet' else prefix)) -%}
-        {%- set columns = run_query('select * from ' ~ lines_table ~ ' limit 0').column_names -%}
+        {%- if format == 'parquet' -%}
+            {%- set columns = run_query('select * from ' ~ raw_file_reader(entity) ~ ' limit 0').column_names -%}
+        {%- else -%}
+            {%- set columns = raw_file_header(entity) -%}
+        {%- endif -%}
         {%- for column in columns -%}
             {%- set name = column | trim | lower -%}
             {%- if name in present -%}
@@ -166,8 +202,12 @@
         {%- if missing -%}
             {{ exceptions.raise_compiler_error("The " ~ what ~ " lacks the required column(s) "
                 ~ missing | join(', ') ~ ". Its columns: " ~ columns | join(', ')
-                ~ ". Required: " ~ contract.required | join(', ') ~ " (docs/inputs.md).") }}
+                ~ ". Required: " ~ contract.required | join(', ') ~ " (docs/inputs.md)."
+                ~ (" If the header line is not " ~ encoding ~ " text, set the var input_encoding."
+                   if format != 'parquet' else "")) }}
         {%- endif -%}
+        {%- do run_query('create or replace temp table ' ~ lines_table ~ ' as select * from '
+            ~ raw_file_reader(entity, none if format == 'parquet' else prefix, columns)) -%}
         {%- if format != 'parquet' -%}
             {#- A line rejected only for its encoding, with no control characters, is text
                 in another encoding (a latin-1 é read as utf-8), not a garbage line: the

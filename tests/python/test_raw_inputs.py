@@ -41,6 +41,10 @@ DIRTY_LINES = {
     "2024-03-04,C2,P3,0x10": "non_numeric_quantity",
     "1900-01-01,C2,P1,1": "implausible_invoice_date",
     "0001-01-01,C2,P2,1": "implausible_invoice_date",
+    # no sniffer: a line starting with # is data, not a comment silently dropped
+    "#2024-03-06,C2,P3,1": "unparseable_invoice_date",
+    # a quote inside an unquoted field is kept as text: the line parses, the id is unknown
+    '2024-03-07,C1,P"1,1': "unknown_product_id",
 }
 RAGGED_LINES = ["2024-03-05,C1,P1,1,surplus", "2024-03-05,C1"]
 BINARY_LINE = b"\x00\x01\xff\xfe\x80\x9f garbage \xc3"
