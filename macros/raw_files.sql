@@ -107,10 +107,11 @@
     {%- set encoding_option = "encoding = '" ~ ('utf-8' if encoding == 'cp1252' else encoding) ~ "'" -%}
     {%- if header is none -%}
         {#- the first line whole: one column, a delimiter (chr(1)) no text line holds; errors
-            are ignored, as the reader checks the encoding of more lines than the first -#}
+            are ignored, as the reader checks the encoding of more lines than the first; one
+            sequential scan, so that `limit 1` is the first line whatever the thread count -#}
         {{ return('read_csv(' ~ literal ~ ", header = false, auto_detect = false,"
             ~ " columns = {'header_line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '',"
-            ~ " strict_mode = false, ignore_errors = true, " ~ encoding_option ~ ')') }}
+            ~ " strict_mode = false, ignore_errors = true, parallel = false, " ~ encoding_option ~ ')') }}
     {%- endif -%}
     {%- set columns = [] -%}
     {%- for name in header -%}

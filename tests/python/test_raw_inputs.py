@@ -226,9 +226,17 @@ def test_reader_by_extension_or_format_var(tmp_path: Path, data_dir: Path) -> No
     tsv.write_text("customer_id\tregion\tend_use\nC1\tNorth, East\tPlumbing\n")
     parquet = tmp_path / "products_export"  # no extension: products_format says parquet
     duckdb.read_csv(str(data_dir / "products.csv"), all_varchar=True).write_parquet(str(parquet))
+    # a glob of CSV files: each file's header is skipped, a rejected line names its file
+    parts = tmp_path / "invoices"
+    parts.mkdir()
+    header = "invoice_date,customer_id,product_id,quantity\n"
+    (parts / "part-1.csv").write_text(header + "2024-01-10,C1,P1,2\n")
+    (parts / "part-2.csv").write_text(header + "2024-01-11,C2,P2,1\n2024-01-11,C2\n")
     db_path = build_warehouse(
-        data_dir, tmp_path / "formats.duckdb", select="raw_file_customers raw_file_products",
-        vars={**dataset(data_dir, customers_path=str(tsv), products_path=str(parquet)),
+        data_dir, tmp_path / "formats.duckdb",
+        select="raw_file_customers raw_file_products raw_file_invoices",
+        vars={**dataset(data_dir, customers_path=str(tsv), products_path=str(parquet),
+                        invoices_path=str(parts / "part-*.csv")),
               "products_format": "parquet"},
     )
     with duckdb.connect(str(db_path), read_only=True) as connection:
@@ -237,3 +245,8 @@ def test_reader_by_extension_or_format_var(tmp_path: Path, data_dir: Path) -> No
         ]
         products = connection.sql("select count(*) from staging.raw_file_products").fetchall()
         assert products == [(3,)]
+        invoices = connection.sql(
+            "select customer_id, reader_rejection from staging.raw_file_invoices order by all"
+        ).fetchall()
+        assert [row[0] for row in invoices] == ["C1", "C2", None]
+        assert "part-2.csv line 3: MISSING COLUMNS" in invoices[2][1]
