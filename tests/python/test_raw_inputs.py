@@ -250,3 +250,10 @@ def test_reader_by_extension_or_format_var(tmp_path: Path, data_dir: Path) -> No
         ).fetchall()
         assert [row[0] for row in invoices] == ["C1", "C2", None]
         assert "part-2.csv line 3: MISSING COLUMNS" in invoices[2][1]
+
+
+def test_cp1252_filesystem_keeps_every_byte() -> None:
+    from ipre.transcoding_filesystem import cp1252_to_utf8
+
+    # 0x80 and 0x96 are € and – in cp1252; 0x81 is undefined there and keeps its latin-1 meaning
+    assert cp1252_to_utf8(b"\x80 \x96 \xe9 \x81") == "€ – é \x81".encode()
