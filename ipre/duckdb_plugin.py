@@ -1,4 +1,5 @@
-"""dbt-duckdb plugin: serve ``s3://`` paths through :mod:`ipre.s3_filesystem` (no httpfs).
+"""dbt-duckdb plugin: serve ``s3://`` paths through :mod:`ipre.s3_filesystem` (no httpfs), and
+cp1252 files as UTF-8 through :mod:`ipre.transcoding_filesystem` (no encodings extension).
 
 Loaded by the profile (``plugins: [{module: ipre.duckdb_plugin, alias: ipre_s3}]``):
 dbt-duckdb imports this module by name and instantiates its class ``Plugin`` once per run,
@@ -13,6 +14,7 @@ from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
 from ipre.s3_filesystem import S3ReadOnlyFileSystem
+from ipre.transcoding_filesystem import Cp1252AsUtf8FileSystem
 
 
 class Plugin(BasePlugin):
@@ -20,3 +22,5 @@ class Plugin(BasePlugin):
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
         conn.register_filesystem(S3ReadOnlyFileSystem())
+        # cp1252 inputs (var input_encoding) are read as UTF-8 through ipre1252://<path>
+        conn.register_filesystem(Cp1252AsUtf8FileSystem())

@@ -60,10 +60,12 @@
 {%- endmacro %}
 
 {#- The columns of a relation, lower-cased, read with a zero-row query so that it also
-    works on file-backed sources. Empty at parse time, and for a table not built yet (a
-    compile or lint before the first build). -#}
+    works on file-backed sources. Empty at parse time, for a unit test's mocked input, and
+    for a table not built yet (a compile or lint before the first build). -#}
 {% macro relation_column_names(relation) -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {#- a unit test's given input is a CTE, not a relation: its columns are not known here -#}
+    {%- if not relation.schema or (relation.identifier or "").startswith("__dbt__cte__") -%}{{ return([]) }}{%- endif -%}
     {%- set file_backed = relation.external is defined and relation.external -%}
     {%- if not file_backed and load_relation(relation) is none -%}{{ return([]) }}{%- endif -%}
     {%- set result = run_query('select * from ' ~ relation ~ ' where 1 = 0') -%}
@@ -82,4 +84,42 @@
 {#- dbt-duckdb falls back to dbt's plain `cast` for safe_cast; DuckDB has try_cast. -#}
 {% macro duckdb__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ type }})
+{%- endmacro %}
+
+{#- True when text is a plain decimal number (sign, digits, one point, exponent): the
+    casts also accept 1_000, 0x10, inf or nan, which no export means as a quantity. -#}
+{% macro is_plain_number(expr) -%}
+    {{ return(adapter.dispatch('is_plain_number', 'ipre')(expr)) }}
+{%- endmacro %}
+
+{% macro default__is_plain_number(expr) -%}
+    ({{ expr }} rlike '^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$')
+{%- endmacro %}
+
+{% macro duckdb__is_plain_number(expr) -%}
+    regexp_full_match({{ expr }}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
+{%- endmacro %}
+
+{#- The largest quantity a line may carry: beyond it (and for nan, inf) the value is an
+    export error, and it would overflow the exact decimal(38, 6) sums downstream. -#}
+{% macro max_line_quantity() -%}1e9{%- endmacro %}
+
+{#- The var min_invoice_date as YYYY-MM-DD, checked so that it can be pasted into SQL. -#}
+{% macro min_invoice_date() -%}
+    {%- set value = var('min_invoice_date', '2000-01-01') | string | trim -%}
+    {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
+        {{ exceptions.raise_compiler_error(
+            "The var min_invoice_date is '" ~ value ~ "': give a date as YYYY-MM-DD.") }}
+    {%- endif -%}
+    {{ return(value) }}
+{%- endmacro %}
+
+{#- raw_row_text, or for a line the CSV reader rejected (it has no fields) the reader's
+    reason and the line itself (columns reader_rejection and raw_line of raw_file_*). -#}
+{% macro raw_row_with_rejection(columns, raw_columns) -%}
+    {%- if raw_columns is not none and 'reader_rejection' in raw_columns -%}
+        coalesce(reader_rejection || ' | line: ' || coalesce(raw_line, '<null>'), {{ raw_row_text(columns) }})
+    {%- else -%}
+        {{ raw_row_text(columns) }}
+    {%- endif -%}
 {%- endmacro %}

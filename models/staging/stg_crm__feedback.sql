@@ -1,4 +1,11 @@
 -- One row per raw feedback row (spec §3.4), typed, with the reason it cannot be used.
+{%- set raw_columns = raw_input_columns('feedback') %}
+{%- do missing_optional_columns('feedback', log_them=true) %}
+{%- set row_columns = [] %}
+{%- for name in ['customer_id', 'product_id', 'rating', 'reason_code', 'sentiment', 'feedback_date'] %}
+    {%- if name in raw_columns %}{% do row_columns.append(name) %}{% endif %}
+{%- endfor %}
+
 with source_rows as (
     select * from {{ raw_input('feedback') }}
 ),
@@ -8,11 +15,11 @@ cleaned as (
         {{ clean_text('customer_id') }} as customer_id,
         {{ clean_text('product_id') }} as product_id,
         lower({{ clean_text('rating') }}) as rating_text,
-        lower({{ clean_text('reason_code') }}) as reason_code,
-        lower({{ clean_text('sentiment') }}) as sentiment_text,
+        lower({{ clean_text(raw_column('reason_code', raw_columns)) }}) as reason_code,
+        lower({{ clean_text(raw_column('sentiment', raw_columns)) }}) as sentiment_text,
         {{ try_to_utc_timestamp(clean_text('feedback_date')) }} as feedback_at,
-        {{ raw_row_text(['customer_id', 'product_id', 'rating', 'reason_code', 'sentiment',
-                         'feedback_date']) }} as raw_row
+        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),
 
@@ -37,6 +44,7 @@ flagged as (
         cast(feedback_at as date) as feedback_date,
         raw_row,
         case
+            when reader_rejection is not null then 'unparseable_line'
             when customer_id is null then 'missing_customer_id'
             when product_id is null then 'missing_product_id'
             when rating_text is null or rating_text not in ('high', 'medium', 'low')

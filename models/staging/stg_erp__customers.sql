@@ -1,4 +1,9 @@
 -- One row per raw customer row, typed, with the reason it cannot be used (null = usable).
+{%- set raw_columns = raw_input_columns('customers') %}
+{%- do missing_optional_columns('customers', log_them=true) %}
+{%- set row_columns = ['customer_id'] + (['customer_name'] if 'customer_name' in raw_columns
+    else []) + ['region', 'end_use'] %}
+
 with source_rows as (
     select * from {{ raw_input('customers') }}
 ),
@@ -6,10 +11,11 @@ with source_rows as (
 cleaned as (
     select
         {{ clean_text('customer_id') }} as customer_id,
-        {{ clean_text('customer_name') }} as customer_name,
+        {{ clean_text(raw_column('customer_name', raw_columns)) }} as customer_name,
         {{ clean_text('region') }} as region,
         {{ clean_text('end_use') }} as end_use,
-        {{ raw_row_text(['customer_id', 'customer_name', 'region', 'end_use']) }} as raw_row
+        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),
 
@@ -42,6 +48,7 @@ flagged as (
         region || '_' || end_use as segment,
         raw_row,
         case
+            when reader_rejection is not null then 'unparseable_line'
             when customer_id is null then 'missing_customer_id'
             when region is null or end_use is null then 'missing_segment'
             when copy_number > 1 then 'duplicate_row'

@@ -2,6 +2,13 @@
 {%- set price_column = find_price_column(raw_input_relation('products')) %}
 {%- set price_expression = try_to_double(price_column) if price_column
     else 'cast(null as ' ~ type_double() ~ ')' %}
+{%- set raw_columns = raw_input_columns('products') %}
+{%- do missing_optional_columns('products', log_them=true) %}
+{%- set row_columns = [] %}
+{%- for name in ['product_id', 'product_name', 'brand', 'l2_category', 'l3_category',
+                 'functionality', 'in_stock'] + ([price_column] if price_column else []) %}
+    {%- if name in raw_columns %}{% do row_columns.append(name) %}{% endif %}
+{%- endfor %}
 
 with source_rows as (
     select * from {{ raw_input('products') }}
@@ -10,17 +17,16 @@ with source_rows as (
 cleaned as (
     select
         {{ clean_text('product_id') }} as product_id,
-        {{ clean_text('product_name') }} as product_name,
-        {{ clean_text('brand') }} as brand,
+        {{ clean_text(raw_column('product_name', raw_columns)) }} as product_name,
+        {{ clean_text(raw_column('brand', raw_columns)) }} as brand,
         {{ clean_text('l2_category') }} as l2_category,
         {{ clean_text('l3_category') }} as l3_category,
         {{ clean_text('functionality') }} as functionality,
         {{ try_to_boolean('in_stock') }} as in_stock_parsed,
         {{ clean_text('in_stock') }} as in_stock_text,
         {{ price_expression }} as unit_price,
-        {{ raw_row_text(['product_id', 'product_name', 'brand', 'l2_category', 'l3_category',
-                         'functionality', 'in_stock'] + ([price_column] if price_column else [])) }}
-            as raw_row
+        {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),
 
@@ -57,6 +63,7 @@ flagged as (
         case when unit_price >= 0 then unit_price end as unit_price,
         raw_row,
         case
+            when reader_rejection is not null then 'unparseable_line'
             when product_id is null then 'missing_product_id'
             when copy_number > 1 then 'duplicate_row'
             when id_number > 1 then 'duplicate_product_id'

@@ -1,4 +1,5 @@
--- One row per raw source: rows read, accepted and quarantined (raw = accepted + quarantined).
+-- One row per raw source: rows read, accepted and quarantined (raw = accepted + quarantined),
+-- and the optional columns the input lacks (docs/inputs.md), known when the model compiles.
 {%- set sources = {
     'customers': 'stg_erp__customers',
     'products': 'stg_erp__products',
@@ -28,7 +29,8 @@ reconciled as (
             '{{ name }}' as source_name,
             {{ name }}_raw.raw_rows,
             coalesce({{ name }}_checked.accepted_rows, 0) as accepted_rows,
-            coalesce({{ name }}_checked.quarantined_rows, 0) as quarantined_rows
+            coalesce({{ name }}_checked.quarantined_rows, 0) as quarantined_rows,
+            {{ missing_columns_literal(name) }} as missing_optional_columns
         from {{ name }}_raw cross join {{ name }}_checked
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
