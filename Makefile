@@ -78,6 +78,7 @@ eval: install
 
 REAL_DATA_DIR ?= $(ROOT)/../shared/data/online-retail-2009-2010
 REAL_CUTOFFS ?= 2010-06-12,2010-08-11,2010-09-10
+REAL_EVAL_DIR ?= $(ROOT)/target/eval-real
 REAL_VARS ?= {customers_path: $(REAL_DATA_DIR)/customers.csv.gz, \
 	products_path: $(REAL_DATA_DIR)/products.csv.gz, \
 	invoices_path: $(REAL_DATA_DIR)/invoices.csv.gz, feedback_path: none}
@@ -86,7 +87,7 @@ REAL_VARS ?= {customers_path: $(REAL_DATA_DIR)/customers.csv.gz, \
 ## REAL_CUTOFFS, dataset online-retail-2009-2010; VARS other than {} replace REAL_VARS
 eval-real: install
 	$(MAKE) --no-print-directory eval EVAL_CUTOFF= EVAL_CUTOFFS='$(REAL_CUTOFFS)' \
-		EVAL_DATASET=online-retail-2009-2010 EVAL_DIR='$(ROOT)/target/eval-real' \
+		EVAL_DATASET=online-retail-2009-2010 EVAL_DIR='$(REAL_EVAL_DIR)' \
 		VARS='$(if $(filter {},$(strip $(VARS))),$(REAL_VARS),$(VARS))'
 
 ## bench: pipeline benchmarks (BENCH_SCALES=poc,50k,1M by default; "all" adds 10M)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -174,8 +175,6 @@ class EvaluationResult:
 def run_backtest(config: EvaluationConfig, log: Log = print) -> list[EvaluationResult]:
     """Evaluate every cutoff of config.cutoffs (or the single cutoff) in order; each one's
     rows are appended to eval_metrics as soon as it is scored, under one run_id."""
-    import time
-
     run = RunInfo.start(config)
     asof_db = config.eval_dir / ASOF_DB
     cutoffs = list(config.cutoffs) or [resolve_cutoff(config, asof_db, log)]
@@ -209,11 +208,27 @@ def evaluate_cutoff(config: EvaluationConfig, split: Split, log: Log) -> Evaluat
     """The as-of build, the rules-off copy and the scoring of one cutoff (nothing written)."""
     asof_db = config.eval_dir / ASOF_DB
     rules_off_db = config.eval_dir / RULES_OFF_DB
+    clock = Stopwatch()
     log(f"building the pipeline as of {split.cutoff} into {asof_db}")
     build_as_of(asof_db, config.dbt_vars, split)
-    log(f"rebuilding the ranking with association rules off into {rules_off_db}")
+    log(f"rebuilding the ranking with association rules off into {rules_off_db} ({clock.lap()})")
     build_rules_off(asof_db, rules_off_db, config.dbt_vars, split)
-    return score_models(asof_db, rules_off_db, split)
+    log(f"scoring the models ({clock.lap()})")
+    result = score_models(asof_db, rules_off_db, split, log=log)
+    log(f"scored ({clock.lap()})")
+    return result
+
+
+class Stopwatch:
+    """Seconds since the previous lap, for the progress log."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def lap(self) -> str:
+        now = time.monotonic()
+        elapsed, self.last = now - self.last, now
+        return f"{elapsed:.0f} s"
 
 
 def resolve_cutoff(config: EvaluationConfig, asof_db: Path, log: Log) -> date:
@@ -251,8 +266,11 @@ def build_rules_off(
     warehouse.run_dbt(["run", "--select", RULES_OFF_SELECT], rules_off_db, run_vars)
 
 
-def score_models(asof_db: Path, rules_off_db: Path, split: Split, k: int = K) -> EvaluationResult:
+def score_models(
+    asof_db: Path, rules_off_db: Path, split: Split, k: int = K, log: Log | None = None
+) -> EvaluationResult:
     """Read the built warehouses, compute the baselines and score all seven models."""
+    clock, log = Stopwatch(), log or (lambda _: None)
     with warehouse.connect_read_only(asof_db) as con:
         built_as_of = warehouse.reference_date(con)
         if built_as_of != split.cutoff:
@@ -270,10 +288,13 @@ def score_models(asof_db: Path, rules_off_db: Path, split: Split, k: int = K) ->
             "engine_fallback_only", *warehouse.load_engine(con, "recommendations")
         )
     baselines = [ModelLists(name, make(history, k)) for name, make in BASELINES.items()]
+    log(f"  read the warehouses and ran {', '.join(BASELINES)} ({clock.lap()})")
     # λ from the validation split ending at T: only lines on or before T are passed
     seen = [line for line in lines if split.is_history(line[2])]
     choice = select_lambda(seen, split, history.in_stock, window_days, k)
+    log(f"  chose ease λ = {choice.lam:g} on {choice.validation_cutoff} ({clock.lap()})")
     baselines.append(ModelLists(EASE_MODEL, ease(history, k, choice.lam)))
+    log(f"  ran ease ({clock.lap()})")
     targets = first_time_targets(lines, split)
     models = [engine, no_feedback, rules_off, *baselines]
     rows = [metrics_row(model, targets, history, split, k) for model in models]

@@ -153,6 +153,22 @@ def test_paired_bootstrap_of_a_known_difference() -> None:
         paired_bootstrap([1.0], [1.0, 2.0])
 
 
+OLD_COLUMNS = [  # eval_metrics before run history (one run, replaced each time)
+    "model varchar",
+    "n_customers bigint",
+    "hit_rate_at_5 double",
+    "precision_at_5 double",
+    "recall_at_5 double",
+    "ndcg_at_5 double",
+    "map_at_5 double",
+    "catalogue_coverage double",
+    "share_from_rules double",
+    "share_from_fallback double",
+    "cutoff_date date",
+    "horizon_days integer",
+]
+
+
 def metric_rows(run: RunInfo, cutoff: date) -> list[dict]:
     rows = [
         {"model": "engine", "n_customers": 10, "ndcg_at_5": 0.142, "hit_rate_at_5": 0.4},
@@ -165,11 +181,11 @@ def metric_rows(run: RunInfo, cutoff: date) -> list[dict]:
 def test_eval_metrics_appends_and_migrates_an_old_table(tmp_path: Path) -> None:
     db_path = tmp_path / "main.duckdb"
     with duckdb.connect(str(db_path)) as con:  # the table as the previous version wrote it
+        con.execute(f"create table eval_metrics ({', '.join(OLD_COLUMNS)})")
         con.execute(
-            "create table eval_metrics (model varchar, n_customers bigint, ndcg_at_5 double,"
-            " cutoff_date date, horizon_days integer)"
+            "insert into eval_metrics values ('engine', 41, 0.29, 0.1, 0.17, 0.15, 0.11, 0.74,"
+            " 0.38, 0.62, '2025-11-22', 90)"
         )
-        con.execute("insert into eval_metrics values ('engine', 41, 0.15, '2025-11-22', 90)")
     config = EvaluationConfig(eval_dir=tmp_path, main_db=db_path)
     first, second = RunInfo.start(config), RunInfo.start(config)
     write_eval_metrics(db_path, rows_table(metric_rows(first, T)))
@@ -181,7 +197,7 @@ def test_eval_metrics_appends_and_migrates_an_old_table(tmp_path: Path) -> None:
         ).fetchall()
         old = con.execute("select ndcg_at_5 from eval_metrics where run_id is null").fetchall()
     assert set(EVAL_METRICS_SCHEMA.names) <= set(columns)
-    assert columns[:3] == ["model", "n_customers", "ndcg_at_5"]
+    assert columns[: len(OLD_COLUMNS)] == [c.split()[0] for c in OLD_COLUMNS]
     assert sorted(runs, key=str) == sorted(
         [
             (None, 1, None, None),
