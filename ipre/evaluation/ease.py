@@ -55,9 +55,9 @@ def ease_weights(gram: np.ndarray, lam: float) -> np.ndarray:
     """B = I - P diag(1/diag(P)), P = (G + λI)⁻¹; the diagonal of B is exactly 0."""
     regularised = np.array(gram, dtype=np.float64, copy=True)
     regularised[np.diag_indices_from(regularised)] += lam
-    precision = linalg.inv(regularised, overwrite_a=True, check_finite=False)
-    weights = -precision / np.diag(precision)[np.newaxis, :]
-    np.fill_diagonal(weights, 0.0)
+    weights = linalg.inv(regularised, overwrite_a=True, check_finite=False)  # P, then B
+    weights /= -np.diag(weights).copy()[np.newaxis, :]  # B_ij = -P_ij / P_jj (in place)
+    np.fill_diagonal(weights, 0.0)  # B_jj = 1 - P_jj / P_jj
     return weights
 
 
@@ -89,6 +89,12 @@ class EaseModel:
 
     def gram(self) -> np.ndarray:
         return np.asarray((self.matrix.T @ self.matrix).toarray(), dtype=np.float64)
+
+    def rows_of(self, customers: Iterable[str]) -> EaseModel:
+        """The same items with only the rows of `customers` (to score fewer customers)."""
+        wanted = set(customers)
+        rows = [i for i, c in enumerate(self.customers) if c in wanted]
+        return EaseModel(self.matrix[rows].tocsr(), [self.customers[i] for i in rows], self.items)
 
 
 def recommend(model: EaseModel, weights: np.ndarray, history: History, k: int) -> Recommendations:
@@ -178,9 +184,10 @@ def select_lambda(
     customers = [c for c in history.customers if targets.get(c)]
     scores: dict[float, float | None] = {}
     if model.items and customers:
-        gram = model.gram()
+        gram = model.gram()  # fitted on every validation customer
+        scored = model.rows_of(customers)  # scored: only those with a validation target
         for lam in grid:
-            lists = recommend(model, ease_weights(gram, lam), history, k)
+            lists = recommend(scored, ease_weights(gram, lam), history, k)
             scores[float(lam)] = evaluate(lists, targets, k, customers=customers).ndcg
     else:
         scores = {float(lam): None for lam in grid}
