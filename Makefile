@@ -18,7 +18,7 @@ VARS ?= {}
 # (quotes, spaces, globs) arrives intact: `ipre build` and `ipre check-vars` read $IPRE_VARS.
 export IPRE_VARS := $(VARS)
 
-.PHONY: install run build check-vars export summary test lint dbt-test pytest docs serve sample eval bench install-spark test-spark clean
+.PHONY: install run build check-vars export summary test lint dbt-test pytest docs serve sample eval eval-real bench install-spark test-spark clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -69,15 +69,35 @@ serve: install
 		$(BIN)/python $(ROOT)/serve/serve
 
 EVAL_CUTOFF ?=
+EVAL_CUTOFFS ?=
 EVAL_HORIZON ?= 90
 EVAL_DIR ?= $(ROOT)/target/eval
+EVAL_DATASET ?=
 
-## eval: rebuild as of a cutoff (default: EVAL_HORIZON days before the last invoice) and score
-## the engine, its two ablations and three baselines on the next EVAL_HORIZON days (eval_metrics)
+## eval: rebuild as of a cutoff (default: EVAL_HORIZON days before the last invoice), or as of
+## each of EVAL_CUTOFFS (comma-separated dates: a rolling backtest), and score the engine, its
+## two ablations and four baselines on the next EVAL_HORIZON days; rows are appended to
+## eval_metrics, labelled EVAL_DATASET (default: derived from the input paths)
 eval: install
 	$(BIN)/ipre check-vars
 	$(BIN)/ipre evaluate --vars "$$IPRE_VARS" --horizon-days $(EVAL_HORIZON) \
-		--eval-dir $(EVAL_DIR) $(if $(EVAL_CUTOFF),--cutoff $(EVAL_CUTOFF))
+		--eval-dir $(EVAL_DIR) $(if $(EVAL_CUTOFF),--cutoff $(EVAL_CUTOFF)) \
+		$(if $(EVAL_CUTOFFS),--cutoffs $(EVAL_CUTOFFS)) \
+		$(if $(EVAL_DATASET),--dataset '$(EVAL_DATASET)')
+
+REAL_DATA_DIR ?= $(ROOT)/../shared/data/online-retail-2009-2010
+REAL_CUTOFFS ?= 2010-06-12,2010-08-11,2010-09-10
+REAL_EVAL_DIR ?= $(ROOT)/target/eval-real
+REAL_VARS ?= {customers_path: $(REAL_DATA_DIR)/customers.csv.gz, \
+	products_path: $(REAL_DATA_DIR)/products.csv.gz, \
+	invoices_path: $(REAL_DATA_DIR)/invoices.csv.gz, feedback_path: none}
+
+## eval-real: the rolling backtest on the real Online Retail II data (REAL_DATA_DIR) at
+## REAL_CUTOFFS, dataset online-retail-2009-2010; VARS other than {} replace REAL_VARS
+eval-real: install
+	$(MAKE) --no-print-directory eval EVAL_CUTOFF= EVAL_CUTOFFS='$(REAL_CUTOFFS)' \
+		EVAL_DATASET=online-retail-2009-2010 EVAL_DIR='$(REAL_EVAL_DIR)' \
+		VARS='$(if $(filter {},$(strip $(VARS))),$(REAL_VARS),$(VARS))'
 
 ## bench: pipeline benchmarks (BENCH_SCALES=poc,50k,1M by default; "all" adds 10M)
 ## -> bench/results/*.json, docs/benchmarks.png

@@ -103,6 +103,19 @@ def evaluate(
     )
 
 
+def per_customer(
+    recommendations: Mapping[str, Sequence[str]],
+    targets: Mapping[str, Collection[str]],
+    k: int,
+    customers: Collection[str],
+    metric: MetricFunction,
+) -> list[float]:
+    """The metric of each evaluated customer (those of `customers` with a target), in
+    customer-id order, so two models' values pair up customer by customer."""
+    evaluated = sorted(c for c in customers if targets.get(c))
+    return [metric(recommendations.get(c, ()), targets[c], k) for c in evaluated]
+
+
 def catalogue_coverage(
     recommendations: Mapping[str, Sequence[str]], catalogue: Collection[str], k: int
 ) -> float | None:

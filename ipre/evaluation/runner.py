@@ -1,4 +1,7 @@
-"""The whole evaluation: as-of builds, the six models' lists, metrics, the eval_metrics table.
+"""The whole evaluation: as-of builds, the seven models' lists, metrics, the eval_metrics table.
+
+A run evaluates one cutoff or several (a rolling backtest: each cutoff is a full as-of build
+and scoring); every cutoff's rows are appended to eval_metrics with the same run_id.
 
 1. The pipeline (recommendations and its parents) is built by dbt as of the cutoff T (var
    as_of_date) into <eval_dir>/asof.duckdb.
@@ -8,14 +11,22 @@
    support is a share of baskets, so no rule can pass and every slot goes to the fallback.
 3. Targets (first-time purchases in the horizon) and the baselines' history come from the
    as-of warehouse; its staging views read every raw invoice, the marts only those up to T.
-4. The six rows replace eval_metrics in the main warehouse, written after dbt has finished.
+4. EASE's λ is chosen on the validation split ending at T (lines dated on or before T only).
+5. The best baseline (by NDCG@k) is compared with each engine variant: paired bootstrap
+   intervals of the per-customer NDCG@k and hit@k differences.
+6. The seven rows are appended to eval_metrics in the main warehouse, written after dbt has
+   finished, with the run's id, time (UTC), dataset label and vars.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +34,16 @@ import pyarrow as pa
 
 from ipre.evaluation import warehouse
 from ipre.evaluation.baselines import BASELINES, History
-from ipre.evaluation.metrics import catalogue_coverage, evaluate, top_k
+from ipre.evaluation.bootstrap import paired_bootstrap
+from ipre.evaluation.ease import LambdaChoice, ease, select_lambda
+from ipre.evaluation.metrics import (
+    catalogue_coverage,
+    evaluate,
+    hit_rate_at_k,
+    ndcg_at_k,
+    per_customer,
+    top_k,
+)
 from ipre.evaluation.split import DEFAULT_HORIZON_DAYS, Split, default_cutoff, parse_date
 from ipre.evaluation.targets import first_time_targets
 
@@ -53,8 +73,36 @@ EVAL_METRICS_SCHEMA = pa.schema(
         ("share_from_fallback", pa.float64()),
         ("cutoff_date", pa.date32()),
         ("horizon_days", pa.int32()),
+        # EASE's λ (ease row only), chosen on the validation split before the cutoff
+        ("ease_lambda", pa.float64()),
+        # engine rows only: engine minus the best baseline (by ndcg), paired bootstrap 95 %
+        ("best_baseline", pa.string()),
+        ("delta_ndcg_vs_best", pa.float64()),
+        ("ci_low", pa.float64()),
+        ("ci_high", pa.float64()),
+        ("delta_hit_rate_vs_best", pa.float64()),
+        ("hit_rate_ci_low", pa.float64()),
+        ("hit_rate_ci_high", pa.float64()),
+        # the run: rows of one `ipre evaluate` share run_id (one per cutoff and model)
+        ("run_id", pa.string()),
+        ("run_at_utc", pa.timestamp("us")),
+        ("dataset", pa.string()),
+        ("vars", pa.string()),
     ]
 )
+ENGINE_MODELS = ("engine", "engine_no_feedback", "engine_fallback_only")
+EASE_MODEL = "ease"
+RUN_COLUMNS = ("run_id", "run_at_utc", "dataset", "vars")
+COMPARISON_COLUMNS = (
+    "best_baseline",
+    "delta_ndcg_vs_best",
+    "ci_low",
+    "ci_high",
+    "delta_hit_rate_vs_best",
+    "hit_rate_ci_low",
+    "hit_rate_ci_high",
+)
+SAMPLE_DATASET = "sample"
 
 Log = Callable[[str], None]
 
@@ -66,6 +114,43 @@ class EvaluationConfig:
     dbt_vars: Mapping[str, Any] = field(default_factory=dict)
     cutoff: date | None = None
     horizon_days: int = DEFAULT_HORIZON_DAYS
+    cutoffs: tuple[date, ...] = ()  # a rolling backtest; empty: `cutoff` (or the default)
+    dataset: str | None = None  # the label in eval_metrics; None: derived from the paths
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What identifies a run in eval_metrics."""
+
+    run_id: str
+    run_at_utc: datetime
+    dataset: str
+    vars: str
+
+    @classmethod
+    def start(cls, config: EvaluationConfig) -> RunInfo:
+        return cls(
+            run_id=uuid.uuid4().hex,
+            run_at_utc=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+            dataset=config.dataset or dataset_label(config.dbt_vars),
+            vars=json.dumps(dict(config.dbt_vars), sort_keys=True, default=str),
+        )
+
+    def stamp(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        meta = {name: getattr(self, name) for name in RUN_COLUMNS}
+        return [{**row, **meta} for row in rows]
+
+
+def dataset_label(dbt_vars: Mapping[str, Any]) -> str:
+    """'sample' without input paths; else the folder of invoices_path (or of another path)."""
+    for name in ("invoices_path", "customers_path", "products_path"):
+        value = dbt_vars.get(name)
+        if value:
+            folder = str(value).rstrip("/").rsplit("/", 1)[0] if "/" in str(value) else "."
+            # skip glob folders (…/*/invoices.csv): the first folder without a wildcard
+            parts = [p for p in folder.split("/") if p and not re.search(r"[*?\[]", p)]
+            return parts[-1] if parts and parts[-1] not in {".", "s3:"} else str(value)
+    return SAMPLE_DATASET
 
 
 @dataclass(frozen=True)
@@ -83,20 +168,68 @@ class EvaluationResult:
     rows: list[dict[str, Any]]
     last_invoice_date: date
     customers_with_targets_out_of_scope: int
+    lambda_choice: LambdaChoice | None = None
+    run: RunInfo | None = None
+    seconds: float | None = None
+
+
+def run_backtest(config: EvaluationConfig, log: Log = print) -> list[EvaluationResult]:
+    """Evaluate every cutoff of config.cutoffs (or the single cutoff) in order; each one's
+    rows are appended to eval_metrics as soon as it is scored, under one run_id."""
+    run = RunInfo.start(config)
+    asof_db = config.eval_dir / ASOF_DB
+    cutoffs = list(config.cutoffs) or [resolve_cutoff(config, asof_db, log)]
+    results = []
+    for cutoff in cutoffs:
+        started = time.monotonic()
+        result = evaluate_cutoff(config, Split(cutoff, config.horizon_days), log)
+        result = replace(
+            result,
+            rows=run.stamp(result.rows),
+            run=run,
+            seconds=time.monotonic() - started,
+        )
+        warehouse.write_eval_metrics(config.main_db, rows_table(result.rows))
+        log(
+            f"appended {len(result.rows)} rows (run {run.run_id}, cutoff {cutoff}) to"
+            f" eval_metrics in {config.main_db} ({result.seconds:.0f} s)"
+        )
+        results.append(result)
+    return results
 
 
 def run_evaluation(config: EvaluationConfig, log: Log = print) -> EvaluationResult:
+    """One cutoff (config.cutoff, or the default); see run_backtest."""
+    if len(config.cutoffs) > 1:
+        raise ValueError("run_evaluation scores one cutoff; use run_backtest for several")
+    return run_backtest(config, log)[0]
+
+
+def evaluate_cutoff(config: EvaluationConfig, split: Split, log: Log) -> EvaluationResult:
+    """The as-of build, the rules-off copy and the scoring of one cutoff (nothing written)."""
     asof_db = config.eval_dir / ASOF_DB
     rules_off_db = config.eval_dir / RULES_OFF_DB
-    split = Split(resolve_cutoff(config, asof_db, log), config.horizon_days)
+    clock = Stopwatch()
     log(f"building the pipeline as of {split.cutoff} into {asof_db}")
     build_as_of(asof_db, config.dbt_vars, split)
-    log(f"rebuilding the ranking with association rules off into {rules_off_db}")
+    log(f"rebuilding the ranking with association rules off into {rules_off_db} ({clock.lap()})")
     build_rules_off(asof_db, rules_off_db, config.dbt_vars, split)
-    result = score_models(asof_db, rules_off_db, split)
-    warehouse.write_eval_metrics(config.main_db, rows_table(result.rows))
-    log(f"wrote {len(result.rows)} rows to eval_metrics in {config.main_db}")
+    log(f"scoring the models ({clock.lap()})")
+    result = score_models(asof_db, rules_off_db, split, log=log)
+    log(f"scored ({clock.lap()})")
     return result
+
+
+class Stopwatch:
+    """Seconds since the previous lap, for the progress log."""
+
+    def __init__(self) -> None:
+        self.last = time.monotonic()
+
+    def lap(self) -> str:
+        now = time.monotonic()
+        elapsed, self.last = now - self.last, now
+        return f"{elapsed:.0f} s"
 
 
 def resolve_cutoff(config: EvaluationConfig, asof_db: Path, log: Log) -> date:
@@ -134,8 +267,11 @@ def build_rules_off(
     warehouse.run_dbt(["run", "--select", RULES_OFF_SELECT], rules_off_db, run_vars)
 
 
-def score_models(asof_db: Path, rules_off_db: Path, split: Split, k: int = K) -> EvaluationResult:
-    """Read the built warehouses, compute the baselines and score all six models."""
+def score_models(
+    asof_db: Path, rules_off_db: Path, split: Split, k: int = K, log: Log | None = None
+) -> EvaluationResult:
+    """Read the built warehouses, compute the baselines and score all seven models."""
+    clock, log = Stopwatch(), log or (lambda _: None)
     with warehouse.connect_read_only(asof_db) as con:
         built_as_of = warehouse.reference_date(con)
         if built_as_of != split.cutoff:
@@ -143,6 +279,7 @@ def score_models(asof_db: Path, rules_off_db: Path, split: Split, k: int = K) ->
         lines = warehouse.accepted_lines(con)
         history = warehouse.load_history(con, lines, split)
         last = warehouse.last_invoice_date(con)
+        window_days = warehouse.recency_cutoff_days(con)
         engine = ModelLists("engine", *warehouse.load_engine(con, "recommendations"))
         no_feedback = ModelLists(
             "engine_no_feedback", *warehouse.load_engine(con, "recommendations_ranked")
@@ -152,11 +289,61 @@ def score_models(asof_db: Path, rules_off_db: Path, split: Split, k: int = K) ->
             "engine_fallback_only", *warehouse.load_engine(con, "recommendations")
         )
     baselines = [ModelLists(name, make(history, k)) for name, make in BASELINES.items()]
+    log(f"  read the warehouses and ran {', '.join(BASELINES)} ({clock.lap()})")
+    # λ from the validation split ending at T: only lines on or before T are passed
+    seen = [line for line in lines if split.is_history(line[2])]
+    choice = select_lambda(seen, split, history.in_stock, window_days, k)
+    log(f"  chose ease λ = {choice.lam:g} on {choice.validation_cutoff} ({clock.lap()})")
+    baselines.append(ModelLists(EASE_MODEL, ease(history, k, choice.lam)))
+    log(f"  ran ease ({clock.lap()})")
     targets = first_time_targets(lines, split)
     models = [engine, no_feedback, rules_off, *baselines]
     rows = [metrics_row(model, targets, history, split, k) for model in models]
+    for row in rows:
+        row["ease_lambda"] = choice.lam if row["model"] == EASE_MODEL else None
+    compare_with_best_baseline(rows, models, targets, history, k)
     out_of_scope = sum(1 for c in targets if c not in history.segment_of)
-    return EvaluationResult(split, rows, last, out_of_scope)
+    return EvaluationResult(split, rows, last, out_of_scope, choice)
+
+
+def compare_with_best_baseline(
+    rows: list[dict[str, Any]],
+    models: Sequence[ModelLists],
+    targets: Mapping[str, frozenset[str]],
+    history: History,
+    k: int,
+) -> None:
+    """Fill the comparison columns of the engine rows: engine - best baseline (the non-engine
+    model with the highest NDCG@k; ties to the earlier model), paired bootstrap intervals."""
+    ndcg = f"ndcg_at_{k}"
+    candidates = [r for r in rows if r["model"] not in ENGINE_MODELS and r[ndcg] is not None]
+    for row in rows:
+        row.update(dict.fromkeys(COMPARISON_COLUMNS))
+    if not candidates:
+        return
+    best = max(candidates, key=lambda r: r[ndcg])["model"]  # max keeps the first of ties
+    lists = {
+        m.name: {c: top_k(m.recommendations.get(c, ()), k) for c in history.customers}
+        for m in models
+    }
+
+    def values(model: str, metric: Callable) -> list[float]:
+        return per_customer(lists[model], targets, k, history.customers, metric)
+
+    for row in rows:
+        if row["model"] not in ENGINE_MODELS:
+            continue
+        ndcg_ci = paired_bootstrap(values(row["model"], ndcg_at_k), values(best, ndcg_at_k))
+        hit_ci = paired_bootstrap(values(row["model"], hit_rate_at_k), values(best, hit_rate_at_k))
+        row.update(
+            best_baseline=best,
+            delta_ndcg_vs_best=ndcg_ci.delta,
+            ci_low=ndcg_ci.low,
+            ci_high=ndcg_ci.high,
+            delta_hit_rate_vs_best=hit_ci.delta,
+            hit_rate_ci_low=hit_ci.low,
+            hit_rate_ci_high=hit_ci.high,
+        )
 
 
 def metrics_row(
@@ -204,9 +391,12 @@ def rows_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
     return pa.Table.from_pylist([dict(r) for r in rows], schema=EVAL_METRICS_SCHEMA)
 
 
+HIDDEN_COLUMNS = {"cutoff_date", *RUN_COLUMNS, *COMPARISON_COLUMNS}
+
+
 def format_rows(rows: Sequence[Mapping[str, Any]]) -> str:
     """A plain-text table of the metric rows (numbers right-aligned, 4 decimals)."""
-    headers = [name for name in EVAL_METRICS_SCHEMA.names if name not in {"cutoff_date"}]
+    headers = [name for name in EVAL_METRICS_SCHEMA.names if name not in HIDDEN_COLUMNS]
     cells = [headers] + [[_cell(row.get(h)) for h in headers] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
     lines = []
@@ -223,3 +413,51 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4f}"
     return str(value)
+
+
+def winner_line(rows: Sequence[Mapping[str, Any]], k: int = K) -> str | None:
+    """One line: the engine against the best baseline at a cutoff, who wins and by how much,
+    with the paired bootstrap interval of the winner's NDCG@k advantage."""
+    engine = next((r for r in rows if r["model"] == "engine"), None)
+    if engine is None or engine.get("best_baseline") is None:
+        return None
+    ndcg = f"ndcg_at_{k}"
+    best = next(r for r in rows if r["model"] == engine["best_baseline"])
+    a, b = (engine, best) if engine[ndcg] >= best[ndcg] else (best, engine)
+    sign = 1.0 if a is engine else -1.0
+    low, high = sorted((sign * engine["ci_low"], sign * engine["ci_high"]))
+    relative = f"{(a[ndcg] / b[ndcg] - 1) * 100:+.1f} %" if b[ndcg] else "n/a"
+    tie = " (tie)" if a[ndcg] == b[ndcg] else ""
+    return (
+        f"winner at {engine['cutoff_date']}: {a['model']} ndcg@{k} {a[ndcg]:.3f}"
+        f" vs {b['model']} {b[ndcg]:.3f} ({relative}, 95 % CI {low:+.3f}..{high:+.3f}){tie};"
+        f" hit@{k} {a[f'hit_rate_at_{k}']:.3f} vs {b[f'hit_rate_at_{k}']:.3f}"
+    )
+
+
+def summary_line(results: Sequence[EvaluationResult], k: int = K) -> str | None:
+    """One line over all cutoffs: how often the engine beats the best baseline, how often
+    the interval excludes 0, and the mean NDCG@k of both."""
+    pairs = []
+    for result in results:
+        engine = next((r for r in result.rows if r["model"] == "engine"), None)
+        if engine is None or engine.get("best_baseline") is None:
+            continue
+        best = next(r for r in result.rows if r["model"] == engine["best_baseline"])
+        pairs.append((engine, best))
+    if not pairs:
+        return None
+    ndcg = f"ndcg_at_{k}"
+    ahead = sum(1 for e, b in pairs if e[ndcg] > b[ndcg])
+    significant_ahead = sum(1 for e, _ in pairs if e["ci_low"] > 0)
+    significant_behind = sum(1 for e, _ in pairs if e["ci_high"] < 0)
+    engine_mean = sum(e[ndcg] for e, _ in pairs) / len(pairs)
+    best_mean = sum(b[ndcg] for _, b in pairs) / len(pairs)
+    relative = f" ({(engine_mean / best_mean - 1) * 100:+.1f} %)" if best_mean else ""
+    names = ", ".join(sorted({b["model"] for _, b in pairs}))
+    return (
+        f"over {len(pairs)} cutoff(s): engine ahead of the best baseline ({names}) at {ahead}"
+        f" of {len(pairs)}; 95 % CI above 0 at {significant_ahead}, below 0 at"
+        f" {significant_behind}; mean ndcg@{k} engine {engine_mean:.3f} vs best baseline"
+        f" {best_mean:.3f}{relative}"
+    )

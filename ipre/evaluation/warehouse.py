@@ -154,9 +154,28 @@ def load_engine(
     return products, fallback
 
 
-def write_eval_metrics(db_path: Path, rows: pa.Table) -> None:
-    """Replace the table eval_metrics in the main warehouse (a short-lived connection).
+def recency_cutoff_days(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("select recency_cutoff_days from intermediate.int_reference_date").fetchone()
+    assert row is not None
+    return int(row[0])
 
+
+DUCKDB_TYPES = {
+    pa.string(): "varchar",
+    pa.int64(): "bigint",
+    pa.int32(): "integer",
+    pa.float64(): "double",
+    pa.date32(): "date",
+    pa.timestamp("us"): "timestamp",
+}
+
+
+def write_eval_metrics(db_path: Path, rows: pa.Table) -> None:
+    """Append rows to eval_metrics in the main warehouse (a short-lived connection).
+
+    The table keeps every run (history). It is created on first use; a table of an older
+    schema gets the missing columns added (null in its old rows), and rows are inserted by
+    column name, so columns only the old table has stay and are null in the new rows.
     Holds the build lock (waiting for a running `ipre build` to finish), so the write never
     lands between a build's copy of the warehouse and its swap (docs/operations.md).
     """
@@ -165,4 +184,24 @@ def write_eval_metrics(db_path: Path, rows: pa.Table) -> None:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(db_path.resolve(), wait=True), duckdb.connect(str(db_path)) as con:
         con.register("eval_metrics_rows", rows)
-        con.execute("create or replace table main.eval_metrics as select * from eval_metrics_rows")
+        exists = con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = 'main' and table_name = 'eval_metrics'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            con.execute("create table main.eval_metrics as select * from eval_metrics_rows")
+            return
+        present = {
+            str(name).lower()
+            for (name,) in con.execute(
+                "select column_name from information_schema.columns"
+                " where table_schema = 'main' and table_name = 'eval_metrics'"
+            ).fetchall()
+        }
+        for field in rows.schema:
+            if field.name.lower() not in present:
+                con.execute(
+                    f'alter table main.eval_metrics add column "{field.name}"'
+                    f" {DUCKDB_TYPES[field.type]}"
+                )
+        con.execute("insert into main.eval_metrics by name select * from eval_metrics_rows")

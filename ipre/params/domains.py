@@ -33,7 +33,12 @@ FEATURE_GROUPS: tuple[str, ...] = ("l2_qty", "brand", "functionality", "rfm")
 # SageMaker model package approval statuses (ipre.deploy.cli.APPROVAL_STATUSES).
 APPROVAL_STATUSES: tuple[str, ...] = ("Approved", "PendingManualApproval", "Rejected")
 # Input file formats an `<entity>_format` var may name.
-INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "parquet")
+INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "tsv", "parquet")
+# Text encodings the raw-file reader accepts (macro input_encoding in macros/raw_files.sql).
+INPUT_ENCODINGS: tuple[str, ...] = (
+    "utf-8", "utf8", "utf-16", "utf16", "latin-1", "latin1", "iso-8859-1", "iso8859-1",
+    "cp1252", "windows-1252",
+)
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -222,6 +227,12 @@ DOMAINS: dict[str, Domain] = {
     "products_path": InputPath(),
     "invoices_path": InputPath(),
     "feedback_path": InputPath(note="'none' = no feedback file"),
+    "customers_format": Choice(*INPUT_FORMATS),
+    "products_format": Choice(*INPUT_FORMATS),
+    "invoices_format": Choice(*INPUT_FORMATS),
+    "feedback_format": Choice(*INPUT_FORMATS),
+    "input_encoding": Choice(*INPUT_ENCODINGS),
+    "min_invoice_date": Date(note="earlier invoice dates are quarantined"),
     "model_approval_status": Choice(*APPROVAL_STATUSES),
     # Group B: market basket
     "min_order_count": Integer(0),
@@ -251,6 +262,14 @@ DOMAINS: dict[str, Domain] = {
     "w_recency": Number(0),
     "max_lift_normalise": Number(1, low_open=True),
     "l3_tiebreak_margin": Number(0),
+    # ranking method and the similarity model (docs/ranking.md)
+    "ranking_method": Choice("similarity", "spec"),
+    "similarity_l2_ratio": Number(0, low_open=True),
+    "similarity_neighbours": Integer(1),
+    "similarity_max_products": Integer(2),
+    "similarity_min_customers": Integer(1),
+    "momentum_days": Integer(0, note="0 = no momentum"),
+    "calibration_reserve": Integer(0),
     # Group F: feedback calibration
     "weight_high": Number(0),
     "weight_med_pos": Number(0),
@@ -284,8 +303,3 @@ def check_score_weights(values: dict[str, Any]) -> tuple[list[str], list[str]]:
 CROSS_CHECKS: tuple[Callable[[dict[str, Any]], tuple[list[str], list[str]]], ...] = (
     check_score_weights,
 )
-
-# Domains ready for vars other engineers are adding (uncomment/move into DOMAINS with the var):
-#   "min_invoice_date": Date(),
-#   "input_encoding": Encoding(),
-#   "customers_format": Choice(*INPUT_FORMATS),   # likewise products_/invoices_/feedback_format

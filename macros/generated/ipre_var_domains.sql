@@ -12,6 +12,29 @@
   "low_open": false,
   "nullable": true
  },
+ "calibration_reserve": {
+  "choices": [],
+  "describe": "an integer >= 0",
+  "high": null,
+  "kind": "integer",
+  "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
+ "customers_format": {
+  "choices": [
+   "auto",
+   "csv",
+   "tsv",
+   "parquet"
+  ],
+  "describe": "one of auto, csv, tsv, parquet",
+  "high": null,
+  "kind": "choice",
+  "low": null,
+  "low_open": false,
+  "nullable": false
+ },
  "customers_path": {
   "choices": [],
   "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample",
@@ -53,6 +76,20 @@
   "low_open": false,
   "nullable": false
  },
+ "feedback_format": {
+  "choices": [
+   "auto",
+   "csv",
+   "tsv",
+   "parquet"
+  ],
+  "describe": "one of auto, csv, tsv, parquet",
+  "high": null,
+  "kind": "choice",
+  "low": null,
+  "low_open": false,
+  "nullable": false
+ },
  "feedback_path": {
   "choices": [],
   "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample (\'none\' = no feedback file)",
@@ -68,6 +105,40 @@
   "high": null,
   "kind": "integer",
   "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
+ "input_encoding": {
+  "choices": [
+   "utf-8",
+   "utf8",
+   "utf-16",
+   "utf16",
+   "latin-1",
+   "latin1",
+   "iso-8859-1",
+   "iso8859-1",
+   "cp1252",
+   "windows-1252"
+  ],
+  "describe": "one of utf-8, utf8, utf-16, utf16, latin-1, latin1, iso-8859-1, iso8859-1, cp1252, windows-1252",
+  "high": null,
+  "kind": "choice",
+  "low": null,
+  "low_open": false,
+  "nullable": false
+ },
+ "invoices_format": {
+  "choices": [
+   "auto",
+   "csv",
+   "tsv",
+   "parquet"
+  ],
+  "describe": "one of auto, csv, tsv, parquet",
+  "high": null,
+  "kind": "choice",
+  "low": null,
   "low_open": false,
   "nullable": false
  },
@@ -143,6 +214,15 @@
   "low_open": false,
   "nullable": false
  },
+ "min_invoice_date": {
+  "choices": [],
+  "describe": "a date YYYY-MM-DD (earlier invoice dates are quarantined)",
+  "high": null,
+  "kind": "date",
+  "low": null,
+  "low_open": false,
+  "nullable": false
+ },
  "min_lift": {
   "choices": [],
   "describe": "a number >= 0",
@@ -183,12 +263,35 @@
   "low_open": false,
   "nullable": false
  },
+ "momentum_days": {
+  "choices": [],
+  "describe": "an integer >= 0 (0 = no momentum)",
+  "high": null,
+  "kind": "integer",
+  "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
  "n_init": {
   "choices": [],
   "describe": "an integer >= 1",
   "high": null,
   "kind": "integer",
   "low": 1,
+  "low_open": false,
+  "nullable": false
+ },
+ "products_format": {
+  "choices": [
+   "auto",
+   "csv",
+   "tsv",
+   "parquet"
+  ],
+  "describe": "one of auto, csv, tsv, parquet",
+  "high": null,
+  "kind": "choice",
+  "low": null,
   "low_open": false,
   "nullable": false
  },
@@ -210,6 +313,18 @@
   "low_open": false,
   "nullable": false
  },
+ "ranking_method": {
+  "choices": [
+   "similarity",
+   "spec"
+  ],
+  "describe": "one of similarity, spec",
+  "high": null,
+  "kind": "choice",
+  "low": null,
+  "low_open": false,
+  "nullable": false
+ },
  "recency_cutoff_days": {
   "choices": [],
   "describe": "an integer >= 1",
@@ -225,6 +340,42 @@
   "high": null,
   "kind": "number",
   "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
+ "similarity_l2_ratio": {
+  "choices": [],
+  "describe": "a number > 0",
+  "high": null,
+  "kind": "number",
+  "low": 0,
+  "low_open": true,
+  "nullable": false
+ },
+ "similarity_max_products": {
+  "choices": [],
+  "describe": "an integer >= 2",
+  "high": null,
+  "kind": "integer",
+  "low": 2,
+  "low_open": false,
+  "nullable": false
+ },
+ "similarity_min_customers": {
+  "choices": [],
+  "describe": "an integer >= 1",
+  "high": null,
+  "kind": "integer",
+  "low": 1,
+  "low_open": false,
+  "nullable": false
+ },
+ "similarity_neighbours": {
+  "choices": [],
+  "describe": "an integer >= 1",
+  "high": null,
+  "kind": "integer",
+  "low": 1,
   "low_open": false,
   "nullable": false
  },

@@ -25,15 +25,24 @@ import pandas as pd
 import pytest
 from conftest import dataset_vars
 
+from ipre.evaluation.ease import EASE_LAMBDAS
 from ipre.evaluation.runner import (
     BUILD_ARGS,
     EvaluationConfig,
     EvaluationResult,
+    RunInfo,
+    rows_table,
     run_evaluation,
+    score_models,
 )
 from ipre.evaluation.split import Split
 from ipre.evaluation.targets import first_time_targets
-from ipre.evaluation.warehouse import accepted_lines, connect_read_only, run_dbt
+from ipre.evaluation.warehouse import (
+    accepted_lines,
+    connect_read_only,
+    run_dbt,
+    write_eval_metrics,
+)
 
 LEAK = "P99999"
 PLANTED_CUSTOMERS = 40
@@ -44,6 +53,7 @@ MODELS = [
     "popularity_global",
     "popularity_segment",
     "sar_item_item",
+    "ease",
 ]
 # mart -> columns identifying a row (compared after sorting on them)
 MARTS = {
@@ -153,11 +163,15 @@ def reference_asof(
     return db_path
 
 
-def test_eval_metrics_holds_the_six_models(evaluation: tuple) -> None:
+def test_eval_metrics_holds_the_seven_models(evaluation: tuple) -> None:
     result, config = evaluation
     with duckdb.connect(str(config.main_db), read_only=True) as con:
-        table = con.execute("select * from eval_metrics").df()
+        table = con.execute(
+            "select * from eval_metrics where run_id = ? order by rowid", [result.run.run_id]
+        ).df()
     assert table["model"].tolist() == MODELS
+    assert (table["dataset"] == "data").all()  # the folder of the planted files
+    assert (table["vars"] == json.dumps(config.dbt_vars, sort_keys=True)).all()
     assert table["n_customers"].nunique() == 1 and table["n_customers"].iloc[0] > 0
     metrics = [c for c in table.columns if c.endswith("_at_5") or c == "catalogue_coverage"]
     assert table[metrics].ge(0).all().all() and table[metrics].le(1).all().all()
@@ -167,6 +181,41 @@ def test_eval_metrics_holds_the_six_models(evaluation: tuple) -> None:
     assert (engines["share_from_rules"] + engines["share_from_fallback"]).round(9).eq(1).all()
     assert engines.loc["engine_fallback_only", "share_from_rules"] == 0
     assert table.set_index("model").loc[MODELS[3:], "share_from_rules"].isna().all()
+    by_model = table.set_index("model")
+    assert by_model.loc["ease", "ease_lambda"] in EASE_LAMBDAS
+    assert by_model["ease_lambda"].notna().sum() == 1
+    # engine rows: engine - the best baseline (by ndcg among the four), with its interval
+    best = by_model.loc[MODELS[3:], "ndcg_at_5"].idxmax()
+    assert (engines["best_baseline"] == best).all()
+    delta = engines["ndcg_at_5"] - by_model.loc[best, "ndcg_at_5"]
+    assert (engines["delta_ndcg_vs_best"] - delta).abs().max() < 1e-12
+    assert (engines["ci_low"] <= engines["delta_ndcg_vs_best"]).all()
+    assert (engines["delta_ndcg_vs_best"] <= engines["ci_high"]).all()
+    assert (engines["hit_rate_ci_low"] <= engines["hit_rate_ci_high"]).all()
+    assert by_model.loc[MODELS[3:], "best_baseline"].isna().all()
+
+
+def test_eval_metrics_keeps_the_history_of_runs(evaluation: tuple) -> None:
+    """A second run (rescored on the same as-of warehouses) is appended; the first stays."""
+    first, config = evaluation
+    with duckdb.connect(str(config.main_db), read_only=True) as con:
+        before = con.execute("select * from eval_metrics order by rowid").df()
+    rescored = score_models(
+        config.eval_dir / "asof.duckdb", config.eval_dir / "asof_rules_off.duckdb", first.split
+    )
+    second = RunInfo.start(config)
+    write_eval_metrics(config.main_db, rows_table(second.stamp(rescored.rows)))
+    with duckdb.connect(str(config.main_db), read_only=True) as con:
+        after = con.execute("select * from eval_metrics order by rowid").df()
+    assert len(after) == len(before) + len(MODELS)
+    pd.testing.assert_frame_equal(after.iloc[: len(before)], before)
+    runs = after.groupby("run_id", sort=False)
+    assert list(runs.groups) == [*before["run_id"].unique(), second.run_id]
+    new = after[after["run_id"] == second.run_id].reset_index(drop=True)
+    old = after[after["run_id"] == first.run.run_id].reset_index(drop=True)
+    assert new["run_at_utc"].iloc[0] >= old["run_at_utc"].iloc[0]
+    metrics = [c for c in after.columns if c.endswith("_at_5") or c == "ease_lambda"]
+    pd.testing.assert_frame_equal(new[metrics], old[metrics])  # deterministic scoring
 
 
 def test_planted_invoices_are_accepted_and_are_targets(evaluation: tuple, planted: Planted):
