@@ -154,11 +154,18 @@ def spark_output(
     return profiles["ipre"]["outputs"][output]
 
 
-def cluster_params(project_dir: Path, overrides: Mapping[str, object]) -> ClusterParams:
-    """Clustering vars as dbt resolves them: dbt_project.yml defaults, then --vars."""
+def project_vars(
+    project_dir: Path, overrides: Mapping[str, object], names: Iterable[str]
+) -> dict[str, object]:
+    """The vars `names` as dbt resolves them: dbt_project.yml defaults, then --vars."""
     project = yaml.safe_load((project_dir / "dbt_project.yml").read_text())
     values = {**project.get("vars", {}), **overrides}
-    return ClusterParams.from_strings({name: values.get(name) for name in CLUSTER_VARS})
+    return {name: values.get(name) for name in names}
+
+
+def cluster_params(project_dir: Path, overrides: Mapping[str, object]) -> ClusterParams:
+    """Clustering vars as dbt resolves them: dbt_project.yml defaults, then --vars."""
+    return ClusterParams.from_strings(project_vars(project_dir, overrides, CLUSTER_VARS))
 
 
 def local_session(settings: Mapping[str, str]) -> SparkSession:
@@ -175,11 +182,13 @@ def local_session(settings: Mapping[str, str]) -> SparkSession:
     return builder.getOrCreate()
 
 
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m ipre.spark_clusters",
-        description="Build <schema>.customer_clusters from <schema>.market_basket on Spark.",
-    )
+def parse_args(
+    argv: list[str],
+    prog: str = "python -m ipre.spark_clusters",
+    description: str = "Build <schema>.customer_clusters from <schema>.market_basket on Spark.",
+) -> argparse.Namespace:
+    """The command line of the local Spark steps of `make test-spark` (dbt-style options)."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     root = os.environ.get("DBT_PROJECT_DIR", ".")
     parser.add_argument("--project-dir", type=Path, default=Path(root))
     parser.add_argument(

@@ -138,7 +138,7 @@ def quality_section(con: duckdb.DuckDBPyConnection, tables: set[str], top_k: int
     )
     rows = [
         ("Customers covered", f"{covered:,} / {n:,}" + (f" ({covered / n:.1%})" if n else "")),
-        ("Via association rules", _pct(int(q["via_rules"]), n)),
+        ("Via similarity or association rules", _pct(int(q["via_rules"]), n)),
         ("Via category-aware fallback", _pct(int(q["via_fallback"]), n)
          + " — includes customers who received both"),
         (f"Customers with exactly {top_k} recs", _pct(int(q["exactly_top_k"]), n)),

@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -47,6 +47,7 @@ def build_warehouse(
     vars: Mapping[str, object] | None = None,
     select: str | None = None,
     command: str = "run",
+    extra_args: Sequence[str] = (),
 ) -> Path:
     """Run `dbt <command>` on the files in data_dir into the DuckDB file db_path.
 
@@ -58,6 +59,7 @@ def build_warehouse(
     args = [str(DBT), command, "--vars", json.dumps(all_vars)]
     if select:
         args += ["--select", *select.split()]
+    args += list(extra_args)
     env = _env_with_pythonpath()
     env.update(
         IPRE_DUCKDB_PATH=str(db_path),

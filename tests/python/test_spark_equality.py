@@ -48,7 +48,8 @@ SPARK_STEPS: tuple[tuple[str, ...], ...] = (
     ("dbt", "seed", "--full-refresh"),
     ("dbt", "run", "--select", "+market_basket"),
     ("python", "-m", "ipre.spark_clusters"),
-    ("dbt", "run", "--exclude", "+market_basket", "customer_clusters"),
+    ("python", "-m", "ipre.similarity.spark"),
+    ("dbt", "run", "--exclude", "+market_basket", "customer_clusters", "product_neighbours"),
 )
 Row = tuple[Any, ...]
 

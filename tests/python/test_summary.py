@@ -62,7 +62,7 @@ def test_quality_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert code == 0
     lines = {line.split("  ")[1].strip(): line for line in out.splitlines() if "  " in line[2:]}
     assert "2 / 3 (66.7%)" in lines["Customers covered"]
-    assert "1 (33.3%)" in lines["Via association rules"]
+    assert "1 (33.3%)" in lines["Via similarity or association rules"]
     assert "2 (66.7%)" in lines["Via category-aware fallback"]
     assert "2 (66.7%)" in lines["Customers with exactly 2 recs"]  # top_k read from the build
     assert "0.10 – 0.50" in lines["Score range"]

@@ -1,0 +1,112 @@
+"""product_neighbours on a local Spark session (dbt-spark's session method runs no Python models).
+
+``make test-spark`` runs ``python -m ipre.similarity.spark`` after ``python -m
+ipre.spark_clusters``: it reads ``<schema>.market_basket`` and ``<schema>.customer_clusters``,
+computes the table with ``ipre.similarity.neighbours_from_basket`` (the function the dbt Python
+model calls) and writes ``<schema>.product_neighbours``, with the session settings of the
+``spark`` output in profiles.yml and the similarity vars of dbt_project.yml (override with
+``--vars``). On dbt-databricks the Python model itself runs: when ``dbt.ref()`` returns a Spark
+DataFrame it collects the pairs to the driver and returns ``session.createDataFrame(table)``
+(docs/scale-out.md).
+
+The EASE fit is one dense inverse on the driver, so there is nothing to parallelise: the Spark
+side only reads the inputs and writes the result, with the column types DuckDB gives the
+pandas table (string, string, string, double, bigint).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import yaml
+
+from ipre.similarity.ease import OUTPUT_COLUMNS, NeighbourParams, neighbours_from_basket
+from ipre.spark_clusters import local_session, parse_args, project_vars, spark_output
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql.types import StructType
+
+SIMILARITY_VARS: tuple[str, ...] = (
+    "similarity_l2_ratio",
+    "similarity_neighbours",
+    "similarity_max_products",
+    "similarity_min_customers",
+)
+# Spark type of each output column (DuckDB stores the pandas table as varchar, double, bigint).
+OUTPUT_TYPES: dict[str, str] = {
+    "evidence_kind": "string",
+    "evidence_id": "string",
+    "neighbour_product_id": "string",
+    "weight": "double",
+    "neighbour_rank": "long",
+}
+
+
+def neighbour_params(project_dir: Path, overrides: Mapping[str, object]) -> NeighbourParams:
+    """Similarity vars as dbt resolves them: dbt_project.yml defaults, then --vars."""
+    return NeighbourParams.from_strings(project_vars(project_dir, overrides, SIMILARITY_VARS))
+
+
+def output_schema() -> StructType:
+    """The table's Spark schema, from type objects (also valid on Spark Connect)."""
+    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
+
+    types = {"string": StringType(), "long": LongType(), "double": DoubleType()}
+    return StructType(
+        [StructField(name, types[OUTPUT_TYPES[name]], True) for name in OUTPUT_COLUMNS]
+    )
+
+
+def spark_product_neighbours(
+    session: SparkSession, basket: DataFrame, clusters: DataFrame, params: NeighbourParams
+) -> DataFrame:
+    """product_neighbours from Spark market_basket and customer_clusters: the pairs are
+    collected to the driver (one row per customer × product) and fitted by the package."""
+    pairs = basket.select("customer_id", "product_id", "segment").toPandas()
+    side = clusters.select("customer_id", "cluster_id").toPandas()
+    table = neighbours_from_basket(pairs, side, params)
+    return session.createDataFrame(as_records(table), schema=output_schema())
+
+
+def as_records(table: pd.DataFrame) -> list[tuple[object, ...]]:
+    """Rows as plain Python values (str, float, int), in the output column order."""
+    ordered = table.loc[:, list(OUTPUT_COLUMNS)]
+    return [
+        (str(kind), str(evidence), str(product), float(weight), int(rank))
+        for kind, evidence, product, weight, rank in ordered.itertuples(index=False, name=None)
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(
+        list(sys.argv[1:] if argv is None else argv),
+        prog="python -m ipre.similarity.spark",
+        description=(
+            "Build <schema>.product_neighbours from <schema>.market_basket and "
+            "<schema>.customer_clusters on Spark."
+        ),
+    )
+    output = spark_output(args.profiles_dir, args.output)
+    params = neighbour_params(args.project_dir, yaml.safe_load(args.vars) or {})
+    session = local_session(output.get("server_side_parameters", {}))
+    schema = output["schema"]
+    table = spark_product_neighbours(
+        session,
+        session.table(f"{schema}.market_basket"),
+        session.table(f"{schema}.customer_clusters"),
+        params,
+    )
+    table.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.product_neighbours")
+    rows = session.table(f"{schema}.product_neighbours").count()
+    print(f"similarity.spark: wrote {schema}.product_neighbours ({rows} rows)")
+    session.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
