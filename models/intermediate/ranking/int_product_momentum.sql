@@ -29,12 +29,19 @@ reference as (
     from {{ ref('int_reference_date') }}
 ),
 
-window_span as (
+window_bounds as (
     select
-        {{ dbt.datediff('min(lines.invoice_date)', 'max(reference.reference_date)', 'day') }} + 1
-            as window_days
+        min(lines.invoice_date) as first_date,
+        max(reference.reference_date) as reference_date
     from lines
     cross join reference
+),
+
+window_span as (
+    select
+        {{ dbt.datediff('first_date', 'reference_date', 'day') }}
+        + 1 as window_days
+    from window_bounds
 ),
 
 product_customers as (
@@ -64,12 +71,9 @@ expectations as (
         window_span.window_days,
         window_span.window_days > 2 * {{ w }} and {{ w }} > 0 as has_history,
         cast(product_customers.window_customers as {{ type_double() }}) * {{ w }}
-            / window_span.window_days as expected_recent,
-        case
-            when window_span.window_days > 2 * {{ w }} and {{ w }} > 0
-                then cast(product_customers.customers_before_recent as {{ type_double() }}) * {{ w }}
-                    / (window_span.window_days - {{ w }})
-        end as expected_before_recent
+        / window_span.window_days as expected_recent,
+        cast(product_customers.customers_before_recent as {{ type_double() }}) * {{ w }}
+        / nullif(window_span.window_days - {{ w }}, 0) as expected_before_recent
     from product_customers
     cross join window_span
 ),

@@ -2,14 +2,19 @@
 -- fallback fills the remaining slots (docs/ranking.md), ranked per customer (primary_rank):
 --   ranking_method 'similarity' (default): int_ranking_similarity_candidates, source 'similarity'
 --   ranking_method 'spec': the §4.5 association rules (int_ranking_rule_recommendations), 'rule'
--- depends_on: {{ ref('int_ranking_similarity_candidates') }}
--- depends_on: {{ ref('int_ranking_rule_recommendations') }}
-{% if ranking_method() == 'similarity' %}
+-- Both inputs are always read, so the lineage does not change with the var; the method that is
+-- not chosen contributes no row.
+{%- set method = ranking_method() %}
+
 with similarity_candidates as (
     select * from {{ ref('int_ranking_similarity_candidates') }}
 ),
 
-final as (
+rule_recommendations as (
+    select * from {{ ref('int_ranking_rule_recommendations') }}
+),
+
+similarity_rows as (
     select
         customer_id,
         segment,
@@ -31,13 +36,10 @@ final as (
         cast(null as {{ type_double() }}) as l3_bonus,
         'similarity' as recommendation_source
     from similarity_candidates
-)
-{% else %}
-with rule_recommendations as (
-    select * from {{ ref('int_ranking_rule_recommendations') }}
+    where {{ 'true' if method == 'similarity' else 'false' }}
 ),
 
-final as (
+rule_rows as (
     select
         customer_id,
         segment,
@@ -59,7 +61,13 @@ final as (
         l3_bonus,
         'rule' as recommendation_source
     from rule_recommendations
+    where {{ 'true' if method == 'spec' else 'false' }}
+),
+
+final as (
+    select * from similarity_rows
+    union all
+    select * from rule_rows
 )
-{% endif %}
 
 select * from final

@@ -12,7 +12,8 @@
 --                          (calibration) can push a similarity row under the cutoff
 --   group_evidence_score = the part of evidence_score from the customer's segment and cluster
 -- The three purchases with the largest positive weights are the reason's evidence; the first
--- is the trigger_product ('segment' when only the segment and cluster point to the product). Only the best ranking_depth() products per customer are kept.
+-- is the trigger_product ('segment' when only the segment and cluster point to the product).
+-- Only the best ranking_depth() products per customer are kept.
 with neighbours as (
     select * from {{ ref('product_neighbours') }}
 ),
