@@ -24,9 +24,10 @@ from ipre_serve.loader import REQUIRED_COLUMNS  # noqa: E402
 VARS = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
 CUTOFF = float(VARS["score_cutoff"])
 COLUMNS = list(REQUIRED_COLUMNS)
-RANKED_SELECT = "+recommendations"
+RANKED_SELECT = "+recommendations +recommendations_ranked"
 FEEDBACK_SELECT = (
-    "stg_crm__feedback int_feedback_validated int_feedback_weights recommendations feedback_summary"
+    "raw_file_feedback stg_crm__feedback int_feedback_validated int_feedback_weights recommendations"
+    " feedback_summary"
 )
 
 
