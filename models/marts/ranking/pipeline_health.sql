@@ -62,12 +62,17 @@ customer_metrics as (
         avg(case when recommendation_count < {{ var('top_k') }} then 1 else 0 end)
             as below_top_k_share,
         sum(case when recommendation_count = 0 then 1 else 0 end) as without_recommendations,
-        sum(case when has_nothing_left then 1 else 0 end) as nothing_left
+        sum(case when has_nothing_left then 1 else 0 end) as nothing_left,
+        -- had candidates, but feedback calibration dropped every one of them
+        sum(case when recommendation_count = 0 and not has_nothing_left then 1 else 0 end)
+            as dropped_by_feedback
     from customer_status
 ),
 
 source_counts as (
     select
+        count(distinct case when recommendation_source = 'similarity' then customer_id end)
+            as via_similarity,
         count(distinct case when recommendation_source = 'rule' then customer_id end)
             as via_rules,
         count(distinct case when recommendation_source = 'fallback' then customer_id end)
@@ -85,10 +90,15 @@ source_counts as (
     ('customers_without_recommendations', 'without_recommendations', 'informational', none,
      'recommendations'),
     ('customers_with_nothing_left', 'nothing_left',
-     'informational: segment has no unbought in-stock product', none, 'recommendations_ranked'),
+     'informational: no evidence-based product and no unbought in-stock product in the segment',
+     none, 'recommendations_ranked'),
+    ('customers_dropped_by_feedback', 'dropped_by_feedback',
+     'informational: every candidate fell under score_cutoff after feedback', none,
+     'recommendations'),
     ('customers_in_scope', 'customer_count', 'informational', none, 'market_basket'),
 ] %}
 {%- set source_metric_rows = [
+    ('customers_via_similarity', 'via_similarity'),
     ('customers_via_rules', 'via_rules'),
     ('customers_via_fallback', 'via_fallback'),
 ] %}
