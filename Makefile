@@ -117,14 +117,16 @@ $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 install-spark: $(SPARK_STAMP)
 
 ## test-spark: build the sample on a local Spark session (the same dbt models; clustering as a
-## grouped-map pandas UDF) and check every mart equals DuckDB's row for row
+## grouped-map pandas UDF, product_neighbours by python -m ipre.similarity.spark) and check
+## every mart equals DuckDB's row for row
 test-spark: install-spark
 	rm -rf $(IPRE_SPARK_DIR)
 	$(SPARK_DBT) seed
 	$(SPARK_DBT) build --select +market_basket --indirect-selection cautious
 	IPRE_TARGET=spark $(BIN)/python -m ipre.spark_clusters
-	$(SPARK_DBT) build --exclude +market_basket customer_clusters
-	$(SPARK_DBT) test --select customer_clusters
+	IPRE_TARGET=spark $(BIN)/python -m ipre.similarity.spark
+	$(SPARK_DBT) build --exclude +market_basket customer_clusters product_neighbours
+	$(SPARK_DBT) test --select customer_clusters product_neighbours
 	IPRE_SPARK_EQUALITY_DIR=$(IPRE_SPARK_DIR) $(BIN)/pytest -q $(ROOT)/tests/python/test_spark_equality.py
 
 ## sample: regenerate the bundled sample under seeds/sample
