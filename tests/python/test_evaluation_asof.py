@@ -62,7 +62,8 @@ MARTS = {
     "association_rules": ["cluster_id", "product_a", "product_b"],
     "recommendations": ["customer_id", "rank"],
 }
-MART_SELECT = ["+recommendations", "+recommendations_ranked", "+basket_sessions"]  # the marts compared, and parents
+# the marts compared, and parents
+MART_SELECT = ["+recommendations", "+recommendations_ranked", "+basket_sessions"]
 # mart -> a query returning a row when the planted product ($1) appears in it
 LEAK_QUERIES = {
     "market_basket": "select 1 from market_basket where product_id = $1",

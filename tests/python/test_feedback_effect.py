@@ -26,8 +26,8 @@ CUTOFF = float(VARS["score_cutoff"])
 COLUMNS = list(REQUIRED_COLUMNS)
 RANKED_SELECT = "+recommendations +recommendations_ranked"
 FEEDBACK_SELECT = (
-    "raw_file_feedback stg_crm__feedback int_feedback_validated int_feedback_weights recommendations"
-    " feedback_summary"
+    "raw_file_feedback stg_crm__feedback int_feedback_validated int_feedback_weights"
+    " recommendations feedback_summary"
 )
 
 
