@@ -5,11 +5,13 @@
 -- category_affinity = the customer's share of units in the product's L2 (0 when none);
 -- segment_popularity = distinct customers of the segment who bought the product.
 -- fallback_order: affinity desc, then popularity desc, then product id.
--- Only candidates that can reach the customer's top_k are kept: within one L2 the order is
--- popularity then product id for every customer, so the best top_k survivors of an L2 are
--- among its first top_k + (products of that L2 the customer cannot get) by popularity. This
--- keeps the table at about (L2 categories × top_k) rows per customer instead of customers ×
--- segment products (137 million rows at 1M invoice lines), with the same top_k.
+-- Only candidates that can reach the customer's ranked list are kept: the method's own
+-- products leave n = ranking_depth() - (their count) open slots, and within one L2 the order
+-- is popularity then product id for every customer, so the best n survivors of an L2 are
+-- among its first n + (products of that L2 the customer cannot get) by popularity. Customers
+-- without an open slot get no row. This keeps the table at about (L2 categories × n) rows per
+-- customer who needs a fallback instead of customers × segment products (137 million rows at
+-- 1M invoice lines), with the same ranked list.
 -- recommended_qty: the customer's median order quantity over the products of that L2; when
 -- the customer never bought the L2, the segment's median order quantity of the product;
 -- rounded to a whole unit, at least 1.
@@ -34,8 +36,23 @@ rule_recommendations as (
     select
         customer_id,
         segment,
-        recommended_product
+        recommended_product,
+        primary_rank
     from {{ ref('int_ranking_primary_recommendations') }}
+),
+
+open_slots as (
+    -- slots the method's own products leave in the customer's ranked list: only that many
+    -- fallback products can be used, and customers with no open slot need none
+    select
+        profiles.customer_id,
+        {{ ranking_depth() }} - count(rule_recommendations.recommended_product) as open_slot_count
+    from profiles
+    left join rule_recommendations
+        on
+            profiles.customer_id = rule_recommendations.customer_id
+            and rule_recommendations.primary_rank <= {{ ranking_depth() }}
+    group by profiles.customer_id
 ),
 
 category_shares as (
@@ -118,13 +135,16 @@ customer_l2_depths as (
         profiles.segment,
         profiles.cluster_id,
         segment_l2s.l2_key,
-        {{ ranking_depth() }} + coalesce(unavailable_per_l2.unavailable_products, 0) as candidate_depth
+        open_slots.open_slot_count + coalesce(unavailable_per_l2.unavailable_products, 0)
+            as candidate_depth
     from profiles
+    inner join open_slots on profiles.customer_id = open_slots.customer_id
     inner join segment_l2s on profiles.segment = segment_l2s.segment
     left join unavailable_per_l2
         on
             profiles.customer_id = unavailable_per_l2.customer_id
             and segment_l2s.l2_key = unavailable_per_l2.l2_key
+    where open_slots.open_slot_count > 0
 ),
 
 customer_l2_quantities as (
