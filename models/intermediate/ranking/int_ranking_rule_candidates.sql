@@ -1,8 +1,9 @@
 {{ config(materialized='table') }}
 -- A table, not a view: several models and data tests read it (docs/benchmarks.md).
 -- One row per customer × association rule that may recommend something to the customer
--- (spec §4.5 filters): a rule of the customer's cluster whose trigger (product_a) the customer
--- bought, recommending an accepted, in-stock product (product_b) the customer has not bought,
+-- (spec §4.5 filters), with ranking_method 'spec' (empty with 'similarity', which reads
+-- none): a rule of the customer's cluster whose trigger (product_a) the customer bought,
+-- recommending an accepted, in-stock product (product_b) the customer has not bought,
 -- with support >= min_support, confidence >= min_confidence and lift >= min_lift.
 -- Scored exactly as §4.5:
 --   base_score = w_conf * confidence + w_supp * coalesce(weighted_support, support)
@@ -55,7 +56,10 @@ eligible_rules as (
     select *
     from rules
     where
-        support >= {{ var('min_support') }}
+        -- rule candidates are the spec method's; the similarity method reads none of them, so
+        -- the table is empty then (the association rules themselves are still built)
+        {{ 'true' if ranking_method() == 'spec' else 'false' }}
+        and support >= {{ var('min_support') }}
         and confidence >= {{ var('min_confidence') }}
         and lift >= {{ var('min_lift') }}
 ),
