@@ -108,6 +108,8 @@ bench: install
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 export IPRE_SPARK_DIR ?= $(ROOT)/target/spark
 SPARK_DBT := IPRE_TARGET=spark $(DBT)
+# the dbt Python models, built on the local session by the two python -m steps of test-spark
+SPARK_PYTHON_MODELS := customer_clusters product_neighbours customer_similarity_scores
 
 $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
@@ -117,16 +119,17 @@ $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 install-spark: $(SPARK_STAMP)
 
 ## test-spark: build the sample on a local Spark session (the same dbt models; clustering as a
-## grouped-map pandas UDF, product_neighbours by python -m ipre.similarity.spark) and check
+## grouped-map pandas UDF, product_neighbours and customer_similarity_scores by python -m
+## ipre.similarity.spark) and check
 ## every mart equals DuckDB's row for row
 test-spark: install-spark
 	rm -rf $(IPRE_SPARK_DIR)
 	$(SPARK_DBT) seed
-	$(SPARK_DBT) build --select +market_basket --indirect-selection cautious
+	$(SPARK_DBT) build --select +market_basket +int_product_momentum --indirect-selection cautious
 	IPRE_TARGET=spark $(BIN)/python -m ipre.spark_clusters
 	IPRE_TARGET=spark $(BIN)/python -m ipre.similarity.spark
-	$(SPARK_DBT) build --exclude +market_basket customer_clusters product_neighbours
-	$(SPARK_DBT) test --select customer_clusters product_neighbours
+	$(SPARK_DBT) build --exclude +market_basket +int_product_momentum $(SPARK_PYTHON_MODELS)
+	$(SPARK_DBT) test --select $(SPARK_PYTHON_MODELS)
 	IPRE_SPARK_EQUALITY_DIR=$(IPRE_SPARK_DIR) $(BIN)/pytest -q $(ROOT)/tests/python/test_spark_equality.py
 
 ## sample: regenerate the bundled sample under seeds/sample

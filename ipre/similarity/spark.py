@@ -1,4 +1,5 @@
-"""product_neighbours on a local Spark session (dbt-spark's session method runs no Python models).
+"""product_neighbours and customer_similarity_scores on a local Spark session (dbt-spark's
+session method runs no Python models).
 
 ``make test-spark`` runs ``python -m ipre.similarity.spark`` after ``python -m
 ipre.spark_clusters``: it reads ``<schema>.market_basket`` and ``<schema>.customer_clusters``,
@@ -25,6 +26,8 @@ import pandas as pd
 import yaml
 
 from ipre.similarity.ease import OUTPUT_COLUMNS, NeighbourParams, neighbours_from_basket
+from ipre.similarity.scoring import OUTPUT_COLUMNS as SCORE_COLUMNS
+from ipre.similarity.scoring import ranking_depth, scores_from_tables
 from ipre.spark_clusters import local_session, parse_args, project_vars, spark_output
 
 if TYPE_CHECKING:
@@ -82,6 +85,67 @@ def as_records(table: pd.DataFrame) -> list[tuple[object, ...]]:
     ]
 
 
+SCORE_TYPES: dict[str, str] = {
+    "customer_id": "string",
+    "recommended_product": "string",
+    "evidence_score": "double",
+    "group_evidence_score": "double",
+    "supporting_purchases": "long",
+    "momentum": "double",
+    "similarity_score": "double",
+    "similarity_rank": "long",
+    "evidence_1": "string",
+    "evidence_2": "string",
+    "evidence_3": "string",
+}
+RANKING_VARS: tuple[str, ...] = ("top_k", "calibration_reserve", "ranking_method")
+
+
+def scores_schema() -> StructType:
+    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
+
+    types = {"string": StringType(), "long": LongType(), "double": DoubleType()}
+    return StructType(
+        [StructField(name, types[SCORE_TYPES[name]], True) for name in SCORE_COLUMNS]
+    )
+
+
+def score_records(table: pd.DataFrame) -> list[tuple[object, ...]]:
+    """Rows as plain Python values, nulls as None, in the output column order."""
+
+    def plain(value: object, kind: str) -> object:
+        if value is None or (isinstance(value, float) and value != value):
+            return None
+        return {"string": str, "long": int, "double": float}[kind](value)
+
+    kinds = [SCORE_TYPES[name] for name in SCORE_COLUMNS]
+    ordered = table.loc[:, list(SCORE_COLUMNS)]
+    return [
+        tuple(plain(value, kind) for value, kind in zip(row, kinds, strict=True))
+        for row in ordered.itertuples(index=False, name=None)
+    ]
+
+
+def spark_similarity_scores(
+    session: SparkSession, schema: str, depth: int
+) -> DataFrame:
+    """customer_similarity_scores from the Spark tables (market_basket, customer_clusters and
+    product_neighbours in `schema`), scored on the driver by the package."""
+    table = scores_from_tables(
+        session.table(f"{schema}.market_basket")
+        .select("customer_id", "product_id", "segment").toPandas(),
+        session.table(f"{schema}.customer_clusters").select("customer_id", "cluster_id").toPandas(),
+        session.table(f"{schema}.product_neighbours").toPandas(),
+        # staging and intermediate are the custom schemas of dbt_project.yml
+        session.table("staging.stg_erp__products")
+        .where("quarantine_reason is null and in_stock").select("product_id").toPandas(),
+        session.table("intermediate.int_product_momentum")
+        .select("product_id", "momentum_factor").toPandas(),
+        depth,
+    )
+    return session.createDataFrame(score_records(table), schema=scores_schema())
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(
         list(sys.argv[1:] if argv is None else argv),
@@ -104,6 +168,16 @@ def main(argv: list[str] | None = None) -> int:
     table.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.product_neighbours")
     rows = session.table(f"{schema}.product_neighbours").count()
     print(f"similarity.spark: wrote {schema}.product_neighbours ({rows} rows)")
+    ranking = project_vars(args.project_dir, yaml.safe_load(args.vars) or {}, RANKING_VARS)
+    depth = ranking_depth(
+        ranking["top_k"], ranking["calibration_reserve"], ranking["ranking_method"]
+    )
+    scores = spark_similarity_scores(session, schema, depth)
+    scores.write.mode("overwrite").format("parquet").saveAsTable(
+        f"{schema}.customer_similarity_scores"
+    )
+    rows = session.table(f"{schema}.customer_similarity_scores").count()
+    print(f"similarity.spark: wrote {schema}.customer_similarity_scores ({rows} rows)")
     session.stop()
     return 0
 

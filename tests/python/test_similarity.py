@@ -131,3 +131,64 @@ def test_params_from_dbt_strings() -> None:
         }
     )
     assert params == NeighbourParams(3.0, 50, 5000, 2)
+
+
+# --- customer_similarity_scores (ipre.similarity.scoring) -------------------------------------
+
+NEIGHBOURS = pd.DataFrame(
+    [
+        ("product", "A", "X", 0.3),
+        ("product", "B", "X", 0.2),
+        ("product", "A", "Y", 0.4),
+        ("product", "B", "Y", -0.3),
+        ("product", "A", "B", 0.5),
+        ("product", "A", "OUT", 0.9),
+        ("segment", "S", "Z", 0.05),
+        ("product", "A", "W", 0.000000000001),
+        ("product", "B", "W", -0.000000000001),
+    ],
+    columns=["evidence_kind", "evidence_id", "neighbour_product_id", "weight"],
+)
+
+
+def score(depth: int = 10, momentum: dict[str, float] | None = None) -> pd.DataFrame:
+    from ipre.similarity.scoring import scores_from_tables
+
+    basket = pd.DataFrame(
+        {"customer_id": ["C1", "C1"], "product_id": ["A", "B"], "segment": ["S", "S"]}
+    )
+    clusters = pd.DataFrame({"customer_id": ["C1"], "cluster_id": ["S_0"]})
+    products = pd.DataFrame({"product_id": ["A", "B", "X", "Y", "Z", "W"]})
+    factors = pd.DataFrame(
+        list((momentum or {}).items()), columns=["product_id", "momentum_factor"]
+    )
+    return scores_from_tables(basket, clusters, NEIGHBOURS, products, factors, depth)
+
+
+def test_scores_sum_evidence_times_momentum() -> None:
+    table = score(momentum={"Y": 2.0}).set_index("recommended_product")
+    # X: 0.3 + 0.2; Y: (0.4 - 0.3) x 2; Z from the segment only; B bought, OUT not available;
+    # W: +1e-12 - 1e-12 = 0 exactly (units), so no candidate
+    assert list(table.index) == ["X", "Y", "Z"]
+    assert table.loc["X", "evidence_score"] == 0.5 and table.loc["X", "similarity_score"] == 0.5
+    assert table.loc["Y", "evidence_score"] == 0.1 and table.loc["Y", "similarity_score"] == 0.2
+    assert table.loc["Z", "group_evidence_score"] == 0.05
+    assert list(table["similarity_rank"]) == [1, 2, 3]
+    assert list(table["supporting_purchases"]) == [2, 1, 0]
+    assert (table.loc["X", "evidence_1"], table.loc["X", "evidence_2"]) == ("A", "B")
+    assert table.loc["Y", "evidence_1"] == "A" and pd.isna(table.loc["Y", "evidence_2"])
+    assert pd.isna(table.loc["Z", "evidence_1"])
+
+
+def test_depth_keeps_the_best_and_breaks_ties_by_product_id() -> None:
+    assert list(score(depth=1)["recommended_product"]) == ["X"]
+    tied = score(depth=2, momentum={"Y": 5.0})  # Y: 0.1 x 5 = 0.5, tied with X
+    assert list(tied["recommended_product"]) == ["X", "Y"]
+    assert list(score(depth=1, momentum={"Y": 5.0})["recommended_product"]) == ["X"]
+
+
+def test_ranking_depth_follows_the_method() -> None:
+    from ipre.similarity.scoring import ranking_depth
+
+    assert ranking_depth("5", "5", "similarity") == 10
+    assert ranking_depth(5, 5, "spec") == 5

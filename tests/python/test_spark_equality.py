@@ -46,10 +46,13 @@ MARTS: tuple[str, ...] = tuple(
 # The Spark build, as in `make test-spark` (which runs `build` where these run `run`).
 SPARK_STEPS: tuple[tuple[str, ...], ...] = (
     ("dbt", "seed", "--full-refresh"),
-    ("dbt", "run", "--select", "+market_basket"),
+    ("dbt", "run", "--select", "+market_basket", "+int_product_momentum"),
     ("python", "-m", "ipre.spark_clusters"),
     ("python", "-m", "ipre.similarity.spark"),
-    ("dbt", "run", "--exclude", "+market_basket", "customer_clusters", "product_neighbours"),
+    (
+        "dbt", "run", "--exclude", "+market_basket", "+int_product_momentum",
+        "customer_clusters", "product_neighbours", "customer_similarity_scores",
+    ),
 )
 Row = tuple[Any, ...]
 
