@@ -87,6 +87,7 @@ def score_customers(inputs: ScoringInputs, depth: int) -> pd.DataFrame:
     cols = product_index.get_indexer(neighbours["neighbour_product_id"].astype(str))
     weights = np.zeros((len(evidence_index), len(products)), dtype=np.int64)
     weights[rows, cols] = units
+    weights_sparse = sparse.csr_matrix(weights)
     is_product_evidence = evidence_index.get_level_values(0) == PRODUCT
     evidence_names = evidence_index.get_level_values(1).to_numpy()
 
@@ -124,7 +125,7 @@ def score_customers(inputs: ScoringInputs, depth: int) -> pd.DataFrame:
         stop = min(start + CHUNK_CUSTOMERS, len(customers))
         frames.append(
             score_chunk(
-                has[start:stop], bought[start:stop], weights, is_product_evidence,
+                has[start:stop], bought[start:stop], weights, weights_sparse, is_product_evidence,
                 available, momentum, depth,
             ).assign(customer_id=lambda f, s=start: customers[f["row"].to_numpy() + s])
             .assign(
@@ -144,46 +145,42 @@ def score_chunk(
     has: sparse.csr_matrix,
     bought: sparse.csr_matrix,
     weights: np.ndarray,
+    weights_sparse: sparse.csr_matrix,
     is_product_evidence: np.ndarray,
     available: np.ndarray,
     momentum: np.ndarray,
     depth: int,
 ) -> pd.DataFrame:
-    """One chunk of customers: rows of the kept candidates with their evidence."""
-    total = np.asarray(has @ weights)
-    eligible = (total > 0) & available[np.newaxis, :] & ~bought.toarray()
-    score = np.where(eligible, np.round(total / UNITS * momentum[np.newaxis, :], 12), -np.inf)
-    rows, cols, ranks = top_per_row(score, depth)
+    """One chunk of customers: rows of the kept candidates with their evidence. The product
+    stays sparse (one entry per customer × product some evidence points to), so the work
+    grows with purchases × neighbours, not with customers × catalogue."""
+    total = (has @ weights_sparse).tocoo()
+    rows, cols, units = total.row.astype(np.int64), total.col.astype(np.int64), total.data
+    n_products = weights.shape[1]
+    bought_coo = bought.tocoo()
+    bought_keys = np.sort(bought_coo.row.astype(np.int64) * n_products + bought_coo.col)
+    eligible = (units > 0) & available[cols] & ~contains(bought_keys, rows * n_products + cols)
+    rows, cols, units = rows[eligible], cols[eligible], units[eligible]
+    score = np.round(units / UNITS * momentum[cols], 12)
+    order = np.lexsort((cols, -score, rows))
+    rows, cols, units, score = rows[order], cols[order], units[order], score[order]
+    ranks = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left") + 1
+    kept = ranks <= depth
+    rows, cols, units, score, ranks = rows[kept], cols[kept], units[kept], score[kept], ranks[kept]
     evidence, supporting, group = explain_pairs(has, weights, is_product_evidence, rows, cols)
     return pd.DataFrame(
         {
             "row": rows,
             "col": cols,
-            "evidence_score": total[rows, cols] / UNITS,
+            "evidence_score": units / UNITS,
             "group_evidence_score": group / UNITS,
             "supporting_purchases": supporting,
             "momentum": momentum[cols],
-            "similarity_score": score[rows, cols],
+            "similarity_score": score,
             "similarity_rank": ranks,
             **{f"evidence_{n + 1}": evidence[:, n] for n in range(EVIDENCE_PER_ROW)},
         }
     )
-
-
-def top_per_row(score: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row, col, rank) of each row's best `depth` finite scores, ties by column (product id)."""
-    if score.size == 0:
-        empty = np.array([], dtype=np.int64)
-        return empty, empty, empty
-    k = min(depth, score.shape[1])
-    threshold = -np.partition(-score, k - 1, axis=1)[:, k - 1]
-    rows, cols = np.nonzero((score >= threshold[:, np.newaxis]) & np.isfinite(score))
-    order = np.lexsort((cols, -score[rows, cols], rows))
-    rows, cols = rows[order], cols[order]
-    starts = np.searchsorted(rows, rows, side="left")
-    ranks = np.arange(len(rows)) - starts + 1
-    kept = ranks <= depth
-    return rows[kept], cols[kept], ranks[kept]
 
 
 def explain_pairs(
@@ -221,8 +218,18 @@ def explain_pairs(
     return evidence, supporting, group
 
 
-def names_or_none(names: np.ndarray, indexes: pd.Series) -> list[str | None]:
-    return [None if i < 0 else str(names[i]) for i in indexes.to_numpy()]
+def contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """keys found in sorted_keys (a binary search: no table as large as the key range)."""
+    if len(sorted_keys) == 0:
+        return np.zeros(len(keys), dtype=bool)
+    position = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[position] == keys
+
+
+def names_or_none(names: np.ndarray, indexes: pd.Series) -> np.ndarray:
+    """names[i] for each index, None for -1."""
+    with_none = np.append(names.astype(object), None)
+    return with_none[indexes.to_numpy()]
 
 
 def empty_scores() -> pd.DataFrame:
