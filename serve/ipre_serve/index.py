@@ -41,6 +41,8 @@ def recommendation(row: Mapping[str, Any]) -> dict[str, Any]:
     """One export row as a response item (field names are valid Apex identifiers)."""
     item: dict[str, Any] = {
         "product_id": _str(row["recommended_product"]),
+        # Optional column: exports written before product names were added have none.
+        "product_name": _str(row.get("product_name")),
         "rank": _int(row["rank"]),
         "recommended_qty": _int(row["recommended_qty"]),
     }
@@ -51,7 +53,12 @@ def recommendation(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def response(customer_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
     """The response body for one customer (``known_customer`` false when nothing is known)."""
-    return {"customer_id": customer_id, "known_customer": bool(items), "recommendations": items}
+    return {
+        "customer_id": customer_id,
+        "known_customer": bool(items),
+        "status": "ok" if items else "unknown_customer",
+        "recommendations": items,
+    }
 
 
 class RecommendationIndex:
@@ -59,6 +66,8 @@ class RecommendationIndex:
 
     def __init__(self, responses: dict[str, bytes]) -> None:
         self._responses = responses
+        # The longest answer for a known id; an unknown id's answer is its id plus this frame.
+        self.largest_answer = max((len(v) for v in responses.values()), default=0)
 
     def __len__(self) -> int:
         return len(self._responses)
@@ -76,6 +85,17 @@ class RecommendationIndex:
         parts = [self.single(cid) for cid in customer_ids]
         head = b'{"count":%d,"results":[' % len(parts)
         return head + b",".join(parts) + b"]}"
+
+
+    def batch_limit(self, max_response_bytes: int, max_id_length: int) -> int:
+        """Most ids one batch may ask for so the answer stays within ``max_response_bytes``.
+
+        Derived from the data (the longest pre-serialised answer, so from top_k and the
+        lengths of names and reasons), never from a constant.
+        """
+        unknown = len(_dumps(response("x" * max_id_length, [])))
+        per_id = max(self.largest_answer, unknown) + 1  # the comma between answers
+        return max(1, (max_response_bytes - 64) // per_id)
 
 
 def build_index(table: pa.Table) -> RecommendationIndex:

@@ -1,15 +1,25 @@
-"""Read the recommendations export (Parquet) from a local path or an ``s3://`` URI."""
+"""Read the recommendations export (Parquet and its manifest) from a local path or ``s3://``.
+
+The bytes are read once, hashed, checked against the manifest ``ipre export`` writes beside the
+Parquet, and only then parsed: what is served is exactly what was verified.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 EXPORT_NAME = "recommendations.parquet"
+# Written by `ipre export` (ipre/export.py, MANIFEST_FILE) beside the Parquet, renamed last.
+MANIFEST_NAME = "recommendations.manifest.json"
 
 # The contract of the `recommendations` table (spec §6 plus weighted_support).
 REQUIRED_COLUMNS = (
@@ -39,44 +49,140 @@ class BadExport(Exception):
     """The export is there but unusable; retrying will not help."""
 
 
-def _s3_bytes(uri: str) -> bytes:
-    # Imported lazily: local runs and tests of the local path need no AWS SDK.
-    import boto3
-    from botocore.exceptions import ClientError
+class IntegrityError(Exception):
+    """The export does not match its manifest, or is empty: never served."""
 
+
+@dataclass(frozen=True)
+class Export:
+    """One verified export: the table, its manifest (None if there is none) and its digest."""
+
+    table: pa.Table
+    manifest: dict[str, Any] | None
+    sha256: str
+    size: int
+
+
+def _s3_key(uri: str) -> tuple[str, str]:
     parsed = urlparse(uri)
     key = parsed.path.lstrip("/")
     if not key or key.endswith("/"):
         key = f"{key}{EXPORT_NAME}"
+    return parsed.netloc, key
+
+
+def _s3_get(bucket: str, key: str) -> bytes | None:
+    # Imported lazily: local runs and tests of the local path need no AWS SDK.
+    import boto3
+    from botocore.exceptions import ClientError
+
     # boto3 honours AWS_ENDPOINT_URL itself (a local mock such as moto on 127.0.0.1).
-    client = boto3.client("s3")
     try:
-        return client.get_object(Bucket=parsed.netloc, Key=key)["Body"].read()
+        return boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
     except ClientError as err:
-        code = err.response.get("Error", {}).get("Code", "")
-        if code in {"NoSuchKey", "NoSuchBucket", "404"}:
-            raise SourceMissing(f"{uri}: {code}") from err
+        if err.response.get("Error", {}).get("Code", "") in {"NoSuchKey", "NoSuchBucket", "404"}:
+            return None
         raise
 
 
-def _local_path(source: str) -> str:
+def local_path(source: str) -> str:
+    """The Parquet file a local source names (a file, ``file://`` URI or model directory)."""
     path = source[len("file://") :] if source.startswith("file://") else source
     return os.path.join(path, EXPORT_NAME) if os.path.isdir(path) else path
 
 
-def read_table(source: str) -> pa.Table:
-    """The recommendations table at ``source`` (file, model directory, or ``s3://`` URI)."""
-    if source.startswith("s3://"):
-        data: str | io.BytesIO = io.BytesIO(_s3_bytes(source))
-    else:
-        data = _local_path(source)
-        if not os.path.isfile(data):
-            raise SourceMissing(f"{data}: no such file")
+def manifest_path(parquet_path: str) -> str:
+    return os.path.join(os.path.dirname(parquet_path), MANIFEST_NAME)
+
+
+def _read_local(source: str) -> tuple[bytes, bytes | None]:
+    path = local_path(source)
+    # The manifest first: `ipre export` renames the Parquet, then the manifest, so a manifest
+    # read before the Parquet is never newer than it (a race shows up as a mismatch, retried).
     try:
-        table = pq.read_table(data)
+        with open(manifest_path(path), "rb") as handle:
+            manifest: bytes | None = handle.read()
+    except FileNotFoundError:
+        manifest = None
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(), manifest
+    except (FileNotFoundError, IsADirectoryError):
+        raise SourceMissing(f"{path}: no such file") from None
+
+
+def _read_s3(source: str) -> tuple[bytes, bytes | None]:
+    bucket, key = _s3_key(source)
+    manifest = _s3_get(bucket, f"{os.path.dirname(key)}/{MANIFEST_NAME}".lstrip("/"))
+    data = _s3_get(bucket, key)
+    if data is None:
+        raise SourceMissing(f"{source}: no such object s3://{bucket}/{key}")
+    return data, manifest
+
+
+def _parse_manifest(source: str, raw: bytes) -> dict[str, Any]:
+    try:
+        manifest = json.loads(raw)
+    except ValueError as err:
+        raise IntegrityError(f"{source}: manifest is not valid JSON ({err})") from None
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("sha256"), str):
+        raise IntegrityError(f"{source}: manifest has no sha256")
+    return manifest
+
+
+def check_digest(source: str, manifest: dict[str, Any] | None, digest: str) -> None:
+    if manifest is not None and manifest["sha256"] != digest:
+        raise IntegrityError(
+            f"{source}: sha256 {digest} does not match the manifest's {manifest['sha256']}"
+        )
+
+
+def check_rows(source: str, table: pa.Table, manifest: dict[str, Any] | None,
+               allow_empty: bool) -> None:  # fmt: skip
+    rows = None if manifest is None else manifest.get("rows")
+    if rows is not None and rows != table.num_rows:
+        raise IntegrityError(f"{source}: {table.num_rows} rows, the manifest says {rows}")
+    if table.num_rows == 0 and not allow_empty:
+        raise IntegrityError(f"{source}: the export has no rows (IPRE_ALLOW_EMPTY=1 serves it)")
+
+
+def load_export(source: str, allow_empty: bool = False) -> Export:
+    """The verified export at ``source`` (file, model directory, or ``s3://`` URI)."""
+    data, raw_manifest = _read_s3(source) if source.startswith("s3://") else _read_local(source)
+    digest = hashlib.sha256(data).hexdigest()
+    manifest = None if raw_manifest is None else _parse_manifest(source, raw_manifest)
+    check_digest(source, manifest, digest)
+    try:
+        table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError) as err:
         raise BadExport(f"{source}: not a readable Parquet file ({err})") from err
     missing = [c for c in REQUIRED_COLUMNS if c not in table.column_names]
     if missing:
         raise BadExport(f"{source}: missing columns {missing}")
-    return table
+    check_rows(source, table, manifest, allow_empty)
+    return Export(table, manifest, digest, len(data))
+
+
+def read_table(source: str) -> pa.Table:
+    """The recommendations table at ``source``, checked against its manifest if it has one."""
+    return load_export(source, allow_empty=True).table
+
+
+def fingerprint(source: str) -> tuple[object, ...] | None:
+    """What changes when a new export is published at a local ``source`` (None: not watchable).
+
+    The manifest is renamed into place last, so its identity marks a complete publish; an
+    export without a manifest is watched through the Parquet file itself.
+    """
+    if source.startswith("s3://"):
+        return None
+    path = local_path(source)
+    stats = []
+    for name in (manifest_path(path), path):
+        try:
+            st = os.stat(name)
+        except OSError:
+            stats.append(None)
+            continue
+        stats.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(stats)

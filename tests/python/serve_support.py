@@ -128,8 +128,13 @@ def _wait_listening(proc: subprocess.Popen, log_path: str, timeout: float = 20.0
 def running_server(
     env: Mapping[str, str], cwd: str | Path | None = None
 ) -> Iterator[ServerProcess]:
-    """Start ``serve/serve`` on a loopback port (``IPRE_PORT=0`` unless env sets a port)."""
-    full_env = {**os.environ, "IPRE_HOST": "127.0.0.1", "IPRE_PORT": "0", **env}
+    """Start ``serve/serve`` (gunicorn) on a loopback port (``IPRE_PORT=0`` unless env sets one).
+
+    Two workers by default, as on the 2-core machines the endpoint is sized for, so tests see
+    the multi-process behaviour (each worker loads and reloads on its own).
+    """
+    full_env = {**os.environ, "IPRE_HOST": "127.0.0.1", "IPRE_PORT": "0",
+                "MODEL_SERVER_WORKERS": "2", **env}  # fmt: skip
     with tempfile.NamedTemporaryFile(prefix="ipre-serve-", suffix=".log") as log:
         proc = subprocess.Popen(
             [sys.executable, str(SERVE)], env=full_env, cwd=cwd or tempfile.gettempdir(),
@@ -154,7 +159,7 @@ def _num(value: Any) -> Any:
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:
-    item = {"product_id": row["recommended_product"]}
+    item = {"product_id": row["recommended_product"], "product_name": row.get("product_name")}
     for name in ("rank", "recommended_qty"):
         item[name] = None if row[name] is None else int(row[name])
     for name in ("score", "confidence", "lift", "support", "weighted_support"):

@@ -25,7 +25,7 @@ def test_settings_follow_sagemaker_rules() -> None:
            "IPRE_RECOMMENDATIONS_URI": "s3://b/k.parquet"}  # fmt: skip
     settings = config.from_env(env)
     assert (settings.port, settings.source) == (9090, "s3://b/k.parquet")
-    assert settings.max_body_bytes == 6_291_456 and settings.max_batch == 1000
+    assert settings.max_body_bytes == 6_291_456 and settings.max_batch is None
 
 
 @pytest.mark.parametrize(
