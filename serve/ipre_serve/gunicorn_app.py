@@ -13,6 +13,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 from gunicorn.arbiter import Arbiter
 from gunicorn.http.errors import NoMoreData
+from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
 from . import config, model
@@ -51,8 +52,18 @@ def _peer(sock: socket.socket) -> str:
         return "(gone)"
 
 
+# gthread lets a thread wait this long for a new connection's first bytes before handing the
+# connection back to its poller (5 s upstream): with 4 threads, a few silent connections a second
+# would hold every thread. 50 ms keeps threads for clients that are actually sending.
+FIRST_BYTES_WAIT_S = 0.05
+
+
 class IpreWorker(ThreadWorker):
     """gthread worker: bounded threads and connections, timed-out sockets, a loader thread."""
+
+    def init_process(self) -> None:
+        gthread.DEFAULT_WORKER_DATA_TIMEOUT = FIRST_BYTES_WAIT_S
+        super().init_process()
 
     def handle(self, conn: Any) -> Any:
         if type(conn.sock) is socket.socket:
