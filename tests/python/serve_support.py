@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -64,6 +65,45 @@ def write_fixture(path: str | Path, rows: list[dict[str, Any]] | None = None) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)
     return path
+
+
+MANIFEST = "recommendations.manifest.json"
+
+
+def manifest_for(path: str | Path, **extra: Any) -> dict[str, Any]:
+    """A manifest as ``ipre export`` writes it, for the Parquet at ``path``."""
+    path = Path(path)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    return {"format_version": 1, "file": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "bytes": path.stat().st_size, "rows": rows, "top_k": 5,
+            "build_id": "20260201T100000.000000", "built_at": "2026-02-01T10:05:00",
+            "vars": {}, "exported_at": "2026-02-01T10:06:00", **extra}  # fmt: skip
+
+
+def _replace(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def publish(directory: str | Path, rows: list[dict[str, Any]] | None = None,
+            flip: bool = False) -> Path:  # fmt: skip
+    """Publish an export as ``ipre export`` does: the Parquet, then its manifest, each renamed
+    into place. ``flip``: two bytes of the Parquet flipped after the manifest was computed."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    staged = write_fixture(directory / ".staged.parquet", rows)
+    manifest = manifest_for(staged, file="recommendations.parquet")
+    data = bytearray(staged.read_bytes())
+    staged.unlink()
+    if flip:
+        middle = len(data) // 2
+        data[middle] ^= 0xFF
+        data[middle + 1] ^= 0xFF
+    _replace(directory / "recommendations.parquet", bytes(data))
+    _replace(directory / MANIFEST, json.dumps(manifest).encode())
+    return directory / "recommendations.parquet"
 
 
 def free_port() -> int:
