@@ -83,3 +83,17 @@ def test_refused_server_becomes_healthy_when_a_good_export_is_published(tmp_path
         publish(tmp_path, ROWS)
         srv.wait_ready(timeout=10)
         assert srv.invoke({"customer_id": "C00001"})[1]["status"] == "ok"
+
+
+def test_batch_limit_comes_from_the_data(tmp_path: Path) -> None:
+    rows = fixture_rows(customers=6, per_customer=20)  # top_k 20: a smaller limit than top_k 5
+    path = publish(tmp_path, rows)
+    with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), **ONE_WORKER}) as srv:
+        srv.wait_ready()
+        limit = srv.request("GET", "/info")[1]["max_batch"]
+        ids = [f"C{n % 6:05d}" for n in range(limit)]
+        status, body = srv.invoke({"customer_ids": ids})
+        assert status == 200 and body["count"] == limit
+        assert len(json.dumps(body, separators=(",", ":"))) <= 6_291_456
+        status, body = srv.invoke({"customer_ids": ids + ["C00000"]})
+        assert status == 413 and body["error"]["code"] == "batch_too_large"
