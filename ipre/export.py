@@ -2,6 +2,9 @@
 
 * ``recommendations`` -> ``<export dir>/recommendations.parquet`` (what serve/ loads), with
   ``product_name`` joined from ``stg_erp__products`` (the dbt contracts are unchanged)
+* customers in the master (``stg_erp__customers``) but not in ``market_basket`` (no purchase
+  in the recency window) -> ``<export dir>/no_recent_purchases.parquet``, so the endpoint can
+  tell them apart from ids it has never heard of
 * its manifest -> ``<export dir>/recommendations.manifest.json``: sha256, bytes, rows,
   customers, top_k, the build (id, time, vars) and the export time; serve/ verifies the Parquet
   against it and serves nothing that does not match
@@ -34,6 +37,7 @@ import pyarrow.parquet as pq
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RECOMMENDATIONS_FILE = "recommendations.parquet"
 FEEDBACK_SUMMARY_FILE = "feedback_summary.json"
+NO_RECENT_FILE = "no_recent_purchases.parquet"
 # serve/ipre_serve/loader.py reads it under the same name (MANIFEST_NAME).
 MANIFEST_FILE = "recommendations.manifest.json"
 MANIFEST_VERSION = 1
@@ -105,6 +109,31 @@ def export_query(con: duckdb.DuckDBPyConnection) -> str:
     return EXPORT_QUERY.format(products=products)
 
 
+def no_recent_query(con: duckdb.DuckDBPyConnection) -> str:
+    customers = _relation(con, "stg_erp__customers")
+    basket = _relation(con, "market_basket")
+    if customers is None or basket is None:  # nothing to tell apart: an empty list
+        return "select null::varchar as customer_id where false"
+    return (
+        f"select distinct customer_id from {customers} where quarantine_reason is null "
+        f"and customer_id is not null and customer_id not in (select customer_id from {basket}) "
+        "order by customer_id"
+    )
+
+
+def export_no_recent(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, Any]:
+    """Write the customers with no recent purchase; returns their entry in the manifest."""
+    entry: dict[str, Any] = {"file": target.name}
+
+    def write(tmp: Path) -> None:
+        path = str(tmp).replace("'", "''")
+        con.execute(f"copy ({no_recent_query(con)}) to '{path}' (format parquet)")
+        entry.update(sha256=sha256_file(tmp), rows=pq.ParquetFile(tmp).metadata.num_rows)
+
+    write_atomically(target, write)
+    return entry
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -166,6 +195,7 @@ def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path) -> int:
     """Write the recommendations (with product names) as Parquet, ordered by customer and rank,
     then its manifest beside it; returns the rows written."""
     query = export_query(con)
+    no_recent = export_no_recent(con, target.with_name(NO_RECENT_FILE))
     manifest: dict[str, Any] = {}
 
     def write(tmp: Path) -> None:
@@ -175,6 +205,7 @@ def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path) -> int:
         rows = int(pq.ParquetFile(tmp).metadata.num_rows)
         manifest.update(manifest_document(con, tmp, rows, datetime.now(UTC)))
         manifest["file"] = target.name
+        manifest["no_recent_purchases"] = no_recent
 
     write_atomically(target, write)
     text = json.dumps(manifest, indent=2, allow_nan=False) + "\n"

@@ -77,6 +77,7 @@ def test_export_writes_parquet_and_json(warehouse: Path, tmp_path: Path) -> None
         "rationale": "Acceptance rate=0.75. Holding thresholds.",
     }
     assert sorted(p.name for p in out.iterdir()) == ["feedback_summary.json",
+                                                     "no_recent_purchases.parquet",
                                                      "recommendations.manifest.json",
                                                      "recommendations.parquet"]
 
@@ -175,3 +176,21 @@ def test_product_names_are_joined_without_duplicating_rows(warehouse: Path,
 def test_serving_side_reads_the_manifest_under_the_same_name() -> None:
     loader = (Path(export.__file__).parent.parent / "serve" / "ipre_serve" / "loader.py")
     assert f'MANIFEST_NAME = "{export.MANIFEST_FILE}"' in loader.read_text()
+
+
+def test_customers_without_recent_purchases_are_exported(warehouse: Path, tmp_path: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema staging")
+        con.execute("""
+            create table staging.stg_erp__customers as select * from (values
+                ('C1', null), ('C3', null), ('C4', 'bad row'), ('C3', null)
+            ) as t(customer_id, quarantine_reason)
+        """)
+        con.execute("create table market_basket as select 'C1' as customer_id")
+    out = tmp_path / "export"
+    assert export.main(["--db", str(warehouse), "--out", str(out)]) == 0
+    assert pd.read_parquet(out / export.NO_RECENT_FILE).customer_id.tolist() == ["C3"]
+    entry = json.loads((out / export.MANIFEST_FILE).read_text())["no_recent_purchases"]
+    data = (out / export.NO_RECENT_FILE).read_bytes()
+    assert entry == {"file": export.NO_RECENT_FILE, "rows": 1,
+                     "sha256": hashlib.sha256(data).hexdigest()}
