@@ -51,12 +51,20 @@ def recommendation(row: Mapping[str, Any]) -> dict[str, Any]:
     return item
 
 
-def response(customer_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The response body for one customer (``known_customer`` false when nothing is known)."""
+OK = "ok"
+NO_RECENT_PURCHASES = "no_recent_purchases"
+UNKNOWN_CUSTOMER = "unknown_customer"
+
+
+def response(customer_id: str, items: list[dict[str, Any]], status: str | None = None
+             ) -> dict[str, Any]:  # fmt: skip
+    """The response body for one customer: ``status`` ok (recommendations), no_recent_purchases
+    (in the customer master, no purchase in the recency window) or unknown_customer;
+    ``known_customer`` (kept for existing callers) is true exactly when there are items."""
     return {
         "customer_id": customer_id,
         "known_customer": bool(items),
-        "status": "ok" if items else "unknown_customer",
+        "status": status or (OK if items else UNKNOWN_CUSTOMER),
         "recommendations": items,
     }
 
@@ -64,8 +72,10 @@ def response(customer_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
 class RecommendationIndex:
     """Pre-serialised responses keyed by customer id; read-only once built."""
 
-    def __init__(self, responses: dict[str, bytes]) -> None:
+    def __init__(self, responses: dict[str, bytes],
+                 no_recent: frozenset[str] = frozenset()) -> None:  # fmt: skip
         self._responses = responses
+        self._no_recent = no_recent
         # The longest answer for a known id; an unknown id's answer is its id plus this frame.
         self.largest_answer = max((len(v) for v in responses.values()), default=0)
 
@@ -78,7 +88,10 @@ class RecommendationIndex:
     def single(self, customer_id: str) -> bytes:
         """Response bytes for one customer; an unknown one gets an empty list, not an error."""
         cached = self._responses.get(customer_id)
-        return cached if cached is not None else _dumps(response(customer_id, []))
+        if cached is not None:
+            return cached
+        status = NO_RECENT_PURCHASES if customer_id in self._no_recent else UNKNOWN_CUSTOMER
+        return _dumps(response(customer_id, [], status))
 
     def batch(self, customer_ids: Iterable[str]) -> bytes:
         """``{"count": n, "results": [...]}`` in request order, joined from cached bytes."""
@@ -93,12 +106,12 @@ class RecommendationIndex:
         Derived from the data (the longest pre-serialised answer, so from top_k and the
         lengths of names and reasons), never from a constant.
         """
-        unknown = len(_dumps(response("x" * max_id_length, [])))
+        unknown = len(_dumps(response("x" * max_id_length, [], NO_RECENT_PURCHASES)))
         per_id = max(self.largest_answer, unknown) + 1  # the comma between answers
         return max(1, (max_response_bytes - 64) // per_id)
 
 
-def build_index(table: pa.Table) -> RecommendationIndex:
+def build_index(table: pa.Table, no_recent: frozenset[str] = frozenset()) -> RecommendationIndex:
     """Group export rows by customer, order by rank, serialise each customer's response."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in table.to_pylist():
@@ -109,4 +122,4 @@ def build_index(table: pa.Table) -> RecommendationIndex:
     for customer_id, items in grouped.items():
         items.sort(key=lambda item: (item["rank"] is None, item["rank"] or 0))
         responses[customer_id] = _dumps(response(customer_id, items))
-    return RecommendationIndex(responses)
+    return RecommendationIndex(responses, frozenset(no_recent.difference(responses)))

@@ -61,6 +61,9 @@ class Export:
     manifest: dict[str, Any] | None
     sha256: str
     size: int
+    # Customers in the master with no purchase in the recency window (the manifest's
+    # ``no_recent_purchases`` file; empty for exports without one).
+    no_recent: frozenset[str] = frozenset()
 
 
 def _s3_key(uri: str) -> tuple[str, str]:
@@ -120,6 +123,37 @@ def _read_s3(source: str) -> tuple[bytes, bytes | None]:
     return data, manifest
 
 
+def _read_sibling(source: str, name: str) -> bytes:
+    """A file published beside the Parquet (same directory or S3 prefix)."""
+    if source.startswith("s3://"):
+        bucket, key = _s3_key(source)
+        data = _s3_get(bucket, f"{os.path.dirname(key)}/{name}".lstrip("/"))
+    else:
+        try:
+            with open(os.path.join(os.path.dirname(local_path(source)), name), "rb") as handle:
+                data = handle.read()
+        except OSError:
+            data = None
+    if data is None:
+        raise IntegrityError(f"{source}: {name}, listed in the manifest, is missing")
+    return data
+
+
+def _no_recent(source: str, manifest: dict[str, Any] | None) -> frozenset[str]:
+    entry = None if manifest is None else manifest.get("no_recent_purchases")
+    if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+        return frozenset()
+    name = os.path.basename(entry["file"])
+    data = _read_sibling(source, name)
+    if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
+        raise IntegrityError(f"{source}: {name} does not match the manifest's sha256")
+    try:
+        column = pq.read_table(io.BytesIO(data), columns=["customer_id"]).column("customer_id")
+    except (pa.ArrowException, OSError, KeyError) as err:
+        raise BadExport(f"{source}: {name} is not a readable customer list ({err})") from err
+    return frozenset(str(v) for v in column.to_pylist() if v is not None)
+
+
 def _parse_manifest(source: str, raw: bytes) -> dict[str, Any]:
     try:
         manifest = json.loads(raw)
@@ -160,7 +194,7 @@ def load_export(source: str, allow_empty: bool = False) -> Export:
     if missing:
         raise BadExport(f"{source}: missing columns {missing}")
     check_rows(source, table, manifest, allow_empty)
-    return Export(table, manifest, digest, len(data))
+    return Export(table, manifest, digest, len(data), _no_recent(source, manifest))
 
 
 def read_table(source: str) -> pa.Table:

@@ -48,7 +48,7 @@ def load(settings: config.Settings) -> Loaded:
     """Read, verify and index the export at ``settings.source`` (raises loader errors)."""
     fingerprint = loader.fingerprint(settings.source)
     export = loader.load_export(settings.source, settings.allow_empty)
-    index = build_index(export.table)
+    index = build_index(export.table, export.no_recent)
     max_batch = _limit(settings, index)
     info: dict[str, Any] = {
         "source": settings.source,
@@ -56,6 +56,7 @@ def load(settings: config.Settings) -> Loaded:
         "bytes": export.size,
         "rows": export.table.num_rows,
         "customers": len(index),
+        "no_recent_purchases": len(export.no_recent),
         "max_batch": max_batch,
         "verified": export.manifest is not None,
         "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

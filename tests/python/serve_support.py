@@ -88,13 +88,19 @@ def _replace(target: Path, data: bytes) -> None:
 
 
 def publish(directory: str | Path, rows: list[dict[str, Any]] | None = None,
-            flip: bool = False) -> Path:  # fmt: skip
-    """Publish an export as ``ipre export`` does: the Parquet, then its manifest, each renamed
-    into place. ``flip``: two bytes of the Parquet flipped after the manifest was computed."""
+            flip: bool = False, no_recent: list[str] | None = None) -> Path:  # fmt: skip
+    """Publish an export as ``ipre export`` does: the customers with no recent purchase (if
+    given), the Parquet, then the manifest, each renamed into place. ``flip``: two bytes of the
+    Parquet flipped after the manifest was computed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     staged = write_fixture(directory / ".staged.parquet", rows)
     manifest = manifest_for(staged, file="recommendations.parquet")
+    if no_recent is not None:
+        side = directory / "no_recent_purchases.parquet"
+        pq.write_table(pa.table({"customer_id": pa.array(no_recent, pa.string())}), side)
+        manifest["no_recent_purchases"] = {"file": side.name, "rows": len(no_recent),
+                                           "sha256": hashlib.sha256(side.read_bytes()).hexdigest()}
     data = bytearray(staged.read_bytes())
     staged.unlink()
     if flip:

@@ -97,3 +97,23 @@ def test_batch_limit_comes_from_the_data(tmp_path: Path) -> None:
         assert len(json.dumps(body, separators=(",", ":"))) <= 6_291_456
         status, body = srv.invoke({"customer_ids": ids + ["C00000"]})
         assert status == 413 and body["error"]["code"] == "batch_too_large"
+
+
+def test_status_tells_unknown_from_no_recent_purchases(tmp_path: Path) -> None:
+    path = publish(tmp_path, ROWS, no_recent=["M00001", "C00001"])  # C00001 has recommendations
+    with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), **ONE_WORKER}) as srv:
+        srv.wait_ready()
+        assert srv.request("GET", "/info")[1]["no_recent_purchases"] == 2
+        status, body = srv.invoke({"customer_id": "M00001"})
+        assert (status, body) == (200, {"customer_id": "M00001", "known_customer": False,
+                                        "status": "no_recent_purchases", "recommendations": []})
+        results = srv.invoke({"customer_ids": ["C00001", "M00001", "NOPE"]})[1]["results"]
+        assert [r["status"] for r in results] == ["ok", "no_recent_purchases", "unknown_customer"]
+        assert [r["known_customer"] for r in results] == [True, False, False]
+
+
+def test_tampered_customer_list_is_refused(tmp_path: Path) -> None:
+    path = publish(tmp_path, ROWS, no_recent=["M00001"])
+    (tmp_path / "no_recent_purchases.parquet").write_bytes(b"PAR1 tampered")
+    with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), **ONE_WORKER}) as srv:
+        assert "no_recent_purchases.parquet" in _refused(srv)["error"]["message"]
