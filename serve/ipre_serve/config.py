@@ -59,6 +59,14 @@ def _flag(env: Mapping[str, str], name: str) -> bool:
     return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def cores() -> int:
+    """CPUs this process may run on (a container's CPU set), else the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -74,7 +82,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         load_retry_s=_number(env, "IPRE_LOAD_RETRY_SECONDS", 2.0),
         watch_s=_number(env, "IPRE_WATCH_SECONDS", 2.0),
         allow_empty=_flag(env, "IPRE_ALLOW_EMPTY"),
-        workers=max(1, _int(env, "MODEL_SERVER_WORKERS", os.cpu_count() or 1)),
+        workers=max(1, _int(env, "MODEL_SERVER_WORKERS", cores())),
         threads=max(1, _int(env, "MODEL_SERVER_THREADS", 8)),
         max_connections=max(2, _int(env, "IPRE_MAX_CONNECTIONS", 256)),
         timeout_s=max(1, _int(env, "MODEL_SERVER_TIMEOUT", 60)),
