@@ -167,19 +167,30 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def drive(port: int, requests: list[bytes], seconds: float, concurrency: int) -> Result:
-    """Closed loop: ``concurrency`` keep-alive connections, each sending back to back."""
+def drive(port: int, requests: list[bytes], seconds: float, concurrency: int,
+          rate: float = 0.0) -> Result:  # fmt: skip
+    """``concurrency`` keep-alive connections. Closed loop (``rate`` 0): each sends back to back.
+    Open loop: together they send ``rate`` requests/s on a fixed schedule, and latency counts
+    from the scheduled time (a late send is the server's delay too: no coordinated omission).
+    """
     stop_at = time.perf_counter() + seconds
     per_thread: list[tuple[list[float], int]] = []
+    interval = concurrency / rate if rate else 0.0
 
     def worker(seed: int) -> None:
         rng, latencies, errors = random.Random(seed), [], 0
         with socket.create_connection(("127.0.0.1", port)) as sock:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            due = time.perf_counter() + interval * seed / concurrency
             while time.perf_counter() < stop_at:
-                started = time.perf_counter()
+                if interval:
+                    pause = due - time.perf_counter()
+                    if pause > 0:
+                        time.sleep(pause)
+                started = due if interval else time.perf_counter()
                 errors += exchange(sock, rng.choice(requests)) != 200
                 latencies.append((time.perf_counter() - started) * 1000)
+                due += interval
         per_thread.append((latencies, errors))
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
@@ -227,7 +238,8 @@ def bench_size(customers: int, args: argparse.Namespace, workdir: str) -> list[s
                       {**env, "IPRE_PORT": str(naive_port)})  # fmt: skip
     else:
         other = start([sys.executable, __file__, "--naive-server", path, str(naive_port)], {})
-    procs = [start([sys.executable, SERVE], {**env, "IPRE_PORT": str(ours_port)}), other]
+    ours_env = {**env, "IPRE_PORT": str(ours_port), **dict(v.split("=", 1) for v in args.env)}
+    procs = [start([sys.executable, SERVE], ours_env), other]
     lines = []
     try:
         wait_ready(ours_port)
@@ -238,12 +250,14 @@ def bench_size(customers: int, args: argparse.Namespace, workdir: str) -> list[s
                 scenarios(ours_port, ids, args.batch)[name],
                 args.seconds,
                 args.concurrency,
+                args.rate,
             )
             naive = drive(
                 naive_port,
                 scenarios(naive_port, ids, args.batch)[name],
                 args.seconds,
                 args.concurrency,
+                args.rate,
             )
             lines.append(row(customers, name, ours, naive))
         if not args.old_rev:
@@ -299,7 +313,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", default="477,20000", help="comma-separated export sizes")
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each run")
     parser.add_argument("--concurrency", type=int, default=4, help="keep-alive connections")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="open loop: total requests/s (default 0: closed loop)")
     parser.add_argument("--batch", type=int, default=100, help="ids per batch request")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the IPRE server (e.g. MODEL_SERVER_THREADS=16)")
     parser.add_argument(
         "--old-rev", default=None, help="compare with serve/ at this git revision, not naive"
     )
@@ -310,7 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.naive_server:
         naive_server(args.naive_server[0], int(args.naive_server[1]))
         return 0
-    print(f"{os.cpu_count()} CPUs, {args.concurrency} connections, {args.seconds:g}s per run")
+    mode = f"open loop at {args.rate:g} req/s" if args.rate else "closed loop"
+    print(f"{os.cpu_count()} CPUs, {args.concurrency} connections, {mode}, "
+          f"{args.seconds:g}s per run")
     print(HEADER.replace("naive", f"old@{args.old_rev}") if args.old_rev else HEADER)
     with tempfile.TemporaryDirectory() as workdir:
         for customers in (int(n) for n in args.customers.split(",")):
