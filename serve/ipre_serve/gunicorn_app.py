@@ -76,6 +76,8 @@ def _post_worker_init(worker: Any) -> None:
     retries a missing source and watches for new exports."""
     app: App = worker.wsgi
     TimedSocket.read_timeout_s = app.settings.read_timeout_s
+    # gunicorn numbers workers from 1 as it spawns them: beyond the first set is a replacement.
+    app.state.may_exit = worker.age <= worker.cfg.workers
     loading = threading.Event()
 
     def heartbeat() -> None:  # a long first load must not look like a hung worker

@@ -37,6 +37,10 @@ class ModelState:
         self.problem: str = "recommendations are not loaded yet"
         self.problem_code: str = "loading"
         self.fatal: str | None = None
+        # Whether an unloadable export may stop the server: true for the workers started with
+        # it; a replacement worker (after a crash or timeout) must not take its serving
+        # siblings down, so it answers 503 and keeps watching instead.
+        self.may_exit: bool = True
 
 
 def _limit(settings: config.Settings, index: RecommendationIndex) -> int:
@@ -103,7 +107,7 @@ def _try_load(settings: config.Settings, state: ModelState, first: bool) -> bool
             _reload_failed(state, err)
         return True
     except Exception as err:  # noqa: BLE001 - a broken export must never take the worker down
-        if first:
+        if first and state.may_exit:
             state.fatal = f"{type(err).__name__}: {err}"
         else:
             _reload_failed(state, err)
@@ -133,7 +137,11 @@ def load_with_retry(settings: config.Settings, state: ModelState) -> None:
     deadline = time.monotonic() + settings.load_timeout_s
     while not _try_load(settings, state, first=True):
         if time.monotonic() >= deadline:
-            state.fatal = f"{settings.source}: still missing after {settings.load_timeout_s:g}s"
+            problem = f"{settings.source}: still missing after {settings.load_timeout_s:g}s"
+            if state.may_exit:
+                state.fatal = problem
+            else:
+                state.problem, state.problem_code = problem, "load_failed"
             return
         time.sleep(settings.load_retry_s)
 

@@ -93,3 +93,30 @@ def test_broken_publish_keeps_the_previous_export(tmp_path: Path) -> None:
             time.sleep(0.1)
         conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5)
         assert _first_product(conn) == (200, "NEW1")
+
+
+def test_replacement_worker_with_a_broken_export_does_not_stop_the_server(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    path = publish(tmp_path, OLD)
+    with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), **WATCH}) as srv:
+        srv.wait_ready()
+        (tmp_path / "recommendations.manifest.json").unlink()
+        path.write_bytes(b"not parquet")  # a broken file on disk; the workers keep the old one
+        time.sleep(0.5)
+        children = Path(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children").read_text().split()
+        os.kill(int(children[0]), signal.SIGKILL)  # gunicorn replaces it; it cannot load
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "cannot load the new export" not in srv.log():
+            time.sleep(0.1)
+        assert "cannot load the new export" in srv.log()
+        time.sleep(0.5)
+        assert srv.proc.poll() is None, srv.log()  # still serving through the other worker
+        publish(tmp_path, NEW)  # the replacement heals with the next good export
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and srv.log().count("reloaded ") < 2:
+            time.sleep(0.1)
+        answers = {_first_product(http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5))
+                   for _ in range(20)}  # fmt: skip
+        assert answers == {(200, "NEW1")}
