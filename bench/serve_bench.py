@@ -245,6 +245,8 @@ def bench_size(customers: int, args: argparse.Namespace, workdir: str) -> list[s
         wait_ready(ours_port)
         wait_ready(naive_port)
         for name in scenarios(ours_port, ids, args.batch):
+            if args.only and name != args.only:
+                continue
             ours = drive(
                 ours_port,
                 scenarios(ours_port, ids, args.batch)[name],
@@ -315,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="keep-alive connections")
     parser.add_argument("--rate", type=float, default=0.0,
                         help="open loop: total requests/s (default 0: closed loop)")
+    parser.add_argument("--only", default=None, help="run only this scenario (single, batch100)")
     parser.add_argument("--batch", type=int, default=100, help="ids per batch request")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the IPRE server (e.g. MODEL_SERVER_THREADS=16)")

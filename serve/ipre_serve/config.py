@@ -44,6 +44,8 @@ class Settings:
     # A request whose bytes stop arriving for this long is dropped (slow-client protection).
     read_timeout_s: float = 10.0
     graceful_timeout_s: int = 20
+    # One structured line per request (IPRE_ACCESS_LOG=0 turns it off).
+    access_log: bool = True
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -89,4 +91,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         keepalive_s=max(1, _int(env, "IPRE_KEEPALIVE_SECONDS", 5)),
         read_timeout_s=_number(env, "IPRE_READ_TIMEOUT_SECONDS", 10.0),
         graceful_timeout_s=max(1, _int(env, "IPRE_GRACEFUL_TIMEOUT_SECONDS", 20)),
+        access_log=env.get("IPRE_ACCESS_LOG", "1").strip().lower() not in {"0", "false", "off"},
     )
