@@ -90,3 +90,38 @@ def test_batch_limit_keeps_the_answer_under_6mb(top_k: int) -> None:
     assert len(index.batch(["u" * 128] * limit)) <= config.MAX_RESPONSE_BYTES
     # and not needlessly small: one more id of the longest answer would not fit
     assert (limit + 1) * (index.largest_answer + 1) > config.MAX_RESPONSE_BYTES - 64
+
+
+def test_load_export_verifies_before_parsing(tmp_path: Path) -> None:
+    from serve_support import publish
+
+    path = publish(tmp_path, fixture_rows(customers=2))
+    export = loader.load_export(str(tmp_path))
+    assert export.manifest is not None and export.sha256 == export.manifest["sha256"]
+    assert export.table.num_rows == 10 and export.size == path.stat().st_size
+    publish(tmp_path, fixture_rows(customers=2), flip=True)
+    with pytest.raises(loader.IntegrityError, match="does not match the manifest"):
+        loader.load_export(str(path))
+    publish(tmp_path, [])
+    with pytest.raises(loader.IntegrityError, match="no rows"):
+        loader.load_export(str(path))
+    assert loader.load_export(str(path), allow_empty=True).table.num_rows == 0
+
+
+def test_fingerprint_changes_with_each_publish(tmp_path: Path) -> None:
+    from serve_support import publish
+
+    path = publish(tmp_path, fixture_rows(customers=2))
+    first = loader.fingerprint(str(path))
+    assert first == loader.fingerprint(str(tmp_path)) and first is not None
+    publish(tmp_path, fixture_rows(customers=3))
+    assert loader.fingerprint(str(path)) != first
+    assert loader.fingerprint("s3://bucket/key.parquet") is None
+
+
+def test_settings_for_gunicorn() -> None:
+    settings = config.from_env({"MODEL_SERVER_WORKERS": "3", "MODEL_SERVER_TIMEOUT": "30",
+                                "IPRE_ALLOW_EMPTY": "1", "IPRE_ACCESS_LOG": "0"})  # fmt: skip
+    assert (settings.workers, settings.timeout_s, settings.allow_empty) == (3, 30, True)
+    assert settings.access_log is False
+    assert config.from_env({}).workers == config.cores()
