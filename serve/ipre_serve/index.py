@@ -99,14 +99,15 @@ class RecommendationIndex:
         head = b'{"count":%d,"results":[' % len(parts)
         return head + b",".join(parts) + b"]}"
 
-
     def batch_limit(self, max_response_bytes: int, max_id_length: int) -> int:
         """Most ids one batch may ask for so the answer stays within ``max_response_bytes``.
 
         Derived from the data (the longest pre-serialised answer, so from top_k and the
         lengths of names and reasons), never from a constant.
         """
-        unknown = len(_dumps(response("x" * max_id_length, [], NO_RECENT_PURCHASES)))
+        # The longest id as JSON: characters outside the BMP are escaped to 12 bytes each.
+        longest_id = "\U0001f600" * max_id_length
+        unknown = len(_dumps(response(longest_id, [], NO_RECENT_PURCHASES)))
         per_id = max(self.largest_answer, unknown) + 1  # the comma between answers
         return max(1, (max_response_bytes - 64) // per_id)
 
