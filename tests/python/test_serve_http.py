@@ -241,3 +241,14 @@ def test_sigterm_finishes_in_flight_requests(tmp_path: Path) -> None:
         status, _, reply = split(answer)
         assert status == 200 and json.loads(reply)["customer_id"] == "C00003"
         assert srv.proc.wait(timeout=25) == 0
+
+
+def test_client_that_stops_reading_is_dropped(server: ServerProcess) -> None:
+    body = json.dumps({"customer_ids": [f"C{n % 6:05d}" for n in range(1500)]}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(post(body, f"Content-Length: {len(body)}\r\n".encode()))
+        time.sleep(3.0)  # a ~4 MB answer, never read: buffered or timed out, never a traceback
+    time.sleep(0.5)
+    assert server.request("GET", "/ping")[0] == 200
+    assert "Traceback" not in server.log()
