@@ -20,6 +20,9 @@ import pyarrow.parquet as pq
 EXPORT_NAME = "recommendations.parquet"
 # Written by `ipre export` (ipre/export.py, MANIFEST_FILE) beside the Parquet, renamed last.
 MANIFEST_NAME = "recommendations.manifest.json"
+# Written by `ipre deploy` into model.tar.gz (ipre/deploy/package.py); its "recommendations"
+# entry (sha256, rows) is checked when an archive carries no manifest.
+REGISTRY_NAME = "model_registry.json"
 
 # The contract of the `recommendations` table (spec §6 plus weighted_support).
 REQUIRED_COLUMNS = (
@@ -106,12 +109,26 @@ def _read_local(source: str) -> tuple[bytes, bytes | None]:
         with open(manifest_path(path), "rb") as handle:
             manifest: bytes | None = handle.read()
     except FileNotFoundError:
-        manifest = None
+        manifest = _registry_manifest(os.path.join(os.path.dirname(path), REGISTRY_NAME))
     try:
         with open(path, "rb") as handle:
             return handle.read(), manifest
     except (FileNotFoundError, IsADirectoryError):
         raise SourceMissing(f"{path}: no such file") from None
+
+
+def _registry_manifest(path: str) -> bytes | None:
+    """A manifest built from an older model archive's model_registry.json, if it has one."""
+    try:
+        with open(path, "rb") as handle:
+            registry = json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+    entry = registry.get("recommendations") if isinstance(registry, dict) else None
+    if not isinstance(entry, dict) or not isinstance(entry.get("sha256"), str):
+        return None
+    manifest = {"sha256": entry["sha256"], "rows": entry.get("rows"), "from": REGISTRY_NAME}
+    return json.dumps(manifest).encode()
 
 
 def _read_s3(source: str) -> tuple[bytes, bytes | None]:

@@ -127,3 +127,19 @@ def test_settings_for_gunicorn() -> None:
     assert (settings.workers, settings.timeout_s, settings.allow_empty) == (3, 30, True)
     assert settings.access_log is False
     assert config.from_env({}).workers == config.cores()
+
+
+def test_model_registry_checksum_is_checked_without_a_manifest(tmp_path: Path) -> None:
+    import hashlib
+
+    path = write_fixture(tmp_path / "recommendations.parquet")
+    registry = {"recommendations": {"file": "recommendations.parquet", "rows": 30,
+                                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}}
+    (tmp_path / "model_registry.json").write_text(json.dumps(registry))
+    export = loader.load_export(str(tmp_path))
+    assert export.manifest is not None and export.manifest["from"] == "model_registry.json"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(loader.IntegrityError, match="does not match"):
+        loader.load_export(str(tmp_path))
