@@ -64,6 +64,8 @@ docs: install
 	$(DBT) docs generate
 	@echo "dbt docs site: $(ROOT)/target/index.html (serve it with: $(DBT) docs serve)"
 
+## serve: the inference server (gunicorn, workers from MODEL_SERVER_WORKERS) over the export;
+## it verifies the manifest and reloads when a new export is published (docs/salesforce.md)
 serve: install
 	IPRE_RECOMMENDATIONS_URI=$${IPRE_RECOMMENDATIONS_URI:-$(IPRE_EXPORT_DIR)/recommendations.parquet} \
 		$(BIN)/python $(ROOT)/serve/serve

@@ -5,9 +5,13 @@ drives each with the same closed-loop client (keep-alive raw sockets, so the cli
 next to the server) and prints requests/s and p50/p99 latency for single and batch requests.
 
     PYTHONPATH=. .venv/bin/python bench/serve_bench.py [--customers 477,20000] [--seconds 5]
+    PYTHONPATH=. .venv/bin/python bench/serve_bench.py --old-rev 42988fa --concurrency 50
 
-The naive server is what the original inference.py did: keep the DataFrame in memory, then per
-request filter it by customer and serialise the matching rows.
+With ``--old-rev REV`` the comparison is against the server as it was at git revision REV
+(``serve/`` extracted with ``git archive``; 42988fa is the last stdlib http.server one)
+instead of the naive server. The naive server is what the original inference.py did: keep
+the DataFrame in memory, then per request filter it by customer and serialise the matching
+rows.
 """
 
 from __future__ import annotations
@@ -163,19 +167,30 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def drive(port: int, requests: list[bytes], seconds: float, concurrency: int) -> Result:
-    """Closed loop: ``concurrency`` keep-alive connections, each sending back to back."""
+def drive(port: int, requests: list[bytes], seconds: float, concurrency: int,
+          rate: float = 0.0) -> Result:  # fmt: skip
+    """``concurrency`` keep-alive connections. Closed loop (``rate`` 0): each sends back to back.
+    Open loop: together they send ``rate`` requests/s on a fixed schedule, and latency counts
+    from the scheduled time (a late send is the server's delay too: no coordinated omission).
+    """
     stop_at = time.perf_counter() + seconds
     per_thread: list[tuple[list[float], int]] = []
+    interval = concurrency / rate if rate else 0.0
 
     def worker(seed: int) -> None:
         rng, latencies, errors = random.Random(seed), [], 0
         with socket.create_connection(("127.0.0.1", port)) as sock:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            due = time.perf_counter() + interval * seed / concurrency
             while time.perf_counter() < stop_at:
-                started = time.perf_counter()
+                if interval:
+                    pause = due - time.perf_counter()
+                    if pause > 0:
+                        time.sleep(pause)
+                started = due if interval else time.perf_counter()
                 errors += exchange(sock, rng.choice(requests)) != 200
                 latencies.append((time.perf_counter() - started) * 1000)
+                due += interval
         per_thread.append((latencies, errors))
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
@@ -203,48 +218,60 @@ def scenarios(port: int, ids: list[str], batch: int) -> dict[str, list[bytes]]:
     return {"single": singles, f"batch{batch}": batches}
 
 
+def old_serve(rev: str, workdir: str) -> str:
+    """``serve/serve`` as of git revision ``rev``, extracted under ``workdir``."""
+    target = os.path.join(workdir, f"serve-{rev}")
+    os.makedirs(target, exist_ok=True)
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev, "serve"], check=True,
+                             capture_output=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", target], input=archive, check=True)
+    return os.path.join(target, "serve", "serve")
+
+
 def bench_size(customers: int, args: argparse.Namespace, workdir: str) -> list[str]:
     path = os.path.join(workdir, f"recs_{customers}.parquet")
     ids = write_export(path, customers)
     ours_port, naive_port = free_port(), free_port()
-    procs = [
-        start(
-            [sys.executable, SERVE],
-            {
-                "IPRE_RECOMMENDATIONS_URI": path,
-                "IPRE_HOST": "127.0.0.1",
-                "IPRE_PORT": str(ours_port),
-            },
-        ),
-        start([sys.executable, __file__, "--naive-server", path, str(naive_port)], {}),
-    ]
+    env = {"IPRE_RECOMMENDATIONS_URI": path, "IPRE_HOST": "127.0.0.1"}
+    if args.old_rev:
+        other = start([sys.executable, old_serve(args.old_rev, workdir)],
+                      {**env, "IPRE_PORT": str(naive_port)})  # fmt: skip
+    else:
+        other = start([sys.executable, __file__, "--naive-server", path, str(naive_port)], {})
+    ours_env = {**env, "IPRE_PORT": str(ours_port), **dict(v.split("=", 1) for v in args.env)}
+    procs = [start([sys.executable, SERVE], ours_env), other]
     lines = []
     try:
         wait_ready(ours_port)
         wait_ready(naive_port)
         for name in scenarios(ours_port, ids, args.batch):
+            if args.only and name != args.only:
+                continue
             ours = drive(
                 ours_port,
                 scenarios(ours_port, ids, args.batch)[name],
                 args.seconds,
                 args.concurrency,
+                args.rate,
             )
             naive = drive(
                 naive_port,
                 scenarios(naive_port, ids, args.batch)[name],
                 args.seconds,
                 args.concurrency,
+                args.rate,
             )
             lines.append(row(customers, name, ours, naive))
-        ours_us, naive_us = answer_cost_us(path, ids)
-        lines.append(
-            f"| {customers:>7} | answer only, no HTTP: ipre {ours_us:.2f} us vs naive "
-            f"{naive_us:.0f} us = {naive_us / ours_us:,.0f}x | | | | | | | | |"
-        )
+        if not args.old_rev:
+            ours_us, naive_us = answer_cost_us(path, ids)
+            lines.append(
+                f"| {customers:>7} | answer only, no HTTP: ipre {ours_us:.2f} us vs naive "
+                f"{naive_us:.0f} us = {naive_us / ours_us:,.0f}x | | | | | | | | |"
+            )
     finally:
         for proc in procs:
             proc.terminate()
-            proc.wait(timeout=10)
+            proc.wait(timeout=30)
     return lines
 
 
@@ -288,7 +315,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--customers", default="477,20000", help="comma-separated export sizes")
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each run")
     parser.add_argument("--concurrency", type=int, default=4, help="keep-alive connections")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="open loop: total requests/s (default 0: closed loop)")
+    parser.add_argument("--only", default=None, help="run only this scenario (single, batch100)")
     parser.add_argument("--batch", type=int, default=100, help="ids per batch request")
+    parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the IPRE server (e.g. MODEL_SERVER_THREADS=16)")
+    parser.add_argument(
+        "--old-rev", default=None, help="compare with serve/ at this git revision, not naive"
+    )
     parser.add_argument(
         "--naive-server", nargs=2, metavar=("PARQUET", "PORT"), help=argparse.SUPPRESS
     )
@@ -296,8 +331,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.naive_server:
         naive_server(args.naive_server[0], int(args.naive_server[1]))
         return 0
-    print(f"{os.cpu_count()} CPUs, {args.concurrency} connections, {args.seconds:g}s per run")
-    print(HEADER)
+    mode = f"open loop at {args.rate:g} req/s" if args.rate else "closed loop"
+    print(f"{os.cpu_count()} CPUs, {args.concurrency} connections, {mode}, "
+          f"{args.seconds:g}s per run")
+    print(HEADER.replace("naive", f"old@{args.old_rev}") if args.old_rev else HEADER)
     with tempfile.TemporaryDirectory() as workdir:
         for customers in (int(n) for n in args.customers.split(",")):
             for line in bench_size(customers, args, workdir):

@@ -1,17 +1,27 @@
 """`ipre export`: publish the warehouse's outputs as files the serving side reads.
 
-* ``recommendations`` -> ``<export dir>/recommendations.parquet`` (what serve/ loads)
+* ``recommendations`` -> ``<export dir>/recommendations.parquet`` (what serve/ loads), with
+  ``product_name`` joined from ``stg_erp__products`` (the dbt contracts are unchanged)
+* customers in the master (``stg_erp__customers``) but not in ``market_basket`` (no purchase
+  in the recency window) -> ``<export dir>/no_recent_purchases.parquet``, so the endpoint can
+  tell them apart from ids it has never heard of
+* its manifest -> ``<export dir>/recommendations.manifest.json``: sha256, bytes, rows,
+  customers, top_k, the build (id, time, vars) and the export time; serve/ verifies the Parquet
+  against it and serves nothing that does not match
 * ``feedback_summary`` -> ``<export dir>/feedback_summary.json`` (spec §4.6 shape)
 
 The warehouse is opened read-only and each file is written to a temporary name in the target
 directory and then renamed over the old one (``os.replace``), so a reader never sees a
-half-written file. The serving container never opens the DuckDB file itself: DuckDB's file
-lock would collide with a running ``dbt build``.
+half-written file. The manifest is renamed into place after the Parquet it describes, so a
+reader that finds a manifest finds its Parquet (a reader between the two renames sees a
+mismatch, which the server treats as "not yet"). The serving container never opens the DuckDB
+file itself: DuckDB's file lock would collide with a running ``dbt build``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -22,10 +32,28 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RECOMMENDATIONS_FILE = "recommendations.parquet"
 FEEDBACK_SUMMARY_FILE = "feedback_summary.json"
+NO_RECENT_FILE = "no_recent_purchases.parquet"
+# serve/ipre_serve/loader.py reads it under the same name (MANIFEST_NAME).
+MANIFEST_FILE = "recommendations.manifest.json"
+MANIFEST_VERSION = 1
+# The export's rows: the recommendations table plus each product's name (one per product id;
+# quarantined product rows carry no usable name).
+EXPORT_QUERY = """
+select r.*, p.product_name
+from recommendations as r
+left join (
+    select product_id, min(product_name) as product_name
+    from {products}
+    where quarantine_reason is null
+    group by product_id
+) as p on p.product_id = r.recommended_product
+order by r.customer_id, r.rank
+"""
 RATE_COLUMNS = (
     "acceptance_rate",
     "high_rate",
@@ -61,19 +89,128 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
-def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path) -> int:
-    """Write the recommendations table as Parquet, ordered by customer and rank; rows written."""
+def _relation(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """``schema.name`` of a table or view in the warehouse (dbt puts staging in a schema)."""
+    row = con.execute(
+        "select table_schema from information_schema.tables where table_name = ? "
+        "order by table_schema = 'main' desc limit 1",
+        [name],
+    ).fetchone()
+    return f'"{row[0]}"."{name}"' if row else None
+
+
+def export_query(con: duckdb.DuckDBPyConnection) -> str:
+    products = _relation(con, "stg_erp__products")
+    if products is None:  # a warehouse without staging (tests, old builds): names are null
+        return (
+            "select *, null::varchar as product_name from recommendations "
+            "order by customer_id, rank"
+        )
+    return EXPORT_QUERY.format(products=products)
+
+
+def no_recent_query(con: duckdb.DuckDBPyConnection) -> str:
+    customers = _relation(con, "stg_erp__customers")
+    basket = _relation(con, "market_basket")
+    if customers is None or basket is None:  # nothing to tell apart: an empty list
+        return "select null::varchar as customer_id where false"
+    return (
+        f"select distinct customer_id from {customers} where quarantine_reason is null "
+        f"and customer_id is not null and customer_id not in (select customer_id from {basket}) "
+        "order by customer_id"
+    )
+
+
+def export_no_recent(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, Any]:
+    """Write the customers with no recent purchase; returns their entry in the manifest."""
+    entry: dict[str, Any] = {"file": target.name}
 
     def write(tmp: Path) -> None:
         path = str(tmp).replace("'", "''")
-        con.execute(
-            "copy (select * from recommendations order by customer_id, rank) "
-            f"to '{path}' (format parquet)"
-        )
+        con.execute(f"copy ({no_recent_query(con)}) to '{path}' (format parquet)")
+        entry.update(sha256=sha256_file(tmp), rows=pq.ParquetFile(tmp).metadata.num_rows)
 
     write_atomically(target, write)
-    row = con.execute("select count(*) from recommendations").fetchone()
-    return int(row[0]) if row else 0
+    return entry
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> Any:
+    try:
+        row = con.execute(sql).fetchone()
+    except duckdb.CatalogException:
+        return None
+    return row[0] if row else None
+
+
+def build_record(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The last build in ``ipre_build_log`` (ipre/build.py): its id, times and vars."""
+    try:
+        row = con.execute(
+            "select started_at, finished_at, vars_json, full_build from ipre_build_log "
+            "order by finished_at desc limit 1"
+        ).fetchone()
+    except duckdb.CatalogException:
+        row = None
+    if row is None:
+        return {"build_id": None, "built_at": None, "vars": None, "full_build": None}
+    started, finished, vars_json, full_build = row
+    return {
+        # The build's start time identifies it (one build per warehouse at a time: build.lock).
+        "build_id": started.strftime("%Y%m%dT%H%M%S.%f"),
+        "built_at": finished.isoformat(),
+        "vars": json.loads(vars_json) if vars_json else {},
+        "full_build": bool(full_build),
+    }
+
+
+def manifest_document(con: duckdb.DuckDBPyConnection, parquet: Path, rows: int,
+                      exported_at: datetime) -> dict[str, Any]:  # fmt: skip
+    """What the serving side checks (sha256, rows) and shows (/info) about one export."""
+    top_k = _scalar(con, "select metric_value from pipeline_health where metric = 'top_k'")
+    if top_k is None:
+        top_k = _scalar(con, "select max(rank) from recommendations")
+    customers = _scalar(con, "select count(distinct customer_id) from recommendations")
+    return {
+        "format_version": MANIFEST_VERSION,
+        "file": parquet.name,
+        "sha256": sha256_file(parquet),
+        "bytes": parquet.stat().st_size,
+        "rows": rows,
+        "customers": int(customers or 0),
+        "top_k": None if top_k is None else int(top_k),
+        **build_record(con),
+        "exported_at": exported_at.replace(tzinfo=None).isoformat(timespec="seconds"),
+    }
+
+
+def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path) -> int:
+    """Write the recommendations (with product names) as Parquet, ordered by customer and rank,
+    then its manifest beside it; returns the rows written."""
+    query = export_query(con)
+    no_recent = export_no_recent(con, target.with_name(NO_RECENT_FILE))
+    manifest: dict[str, Any] = {}
+
+    def write(tmp: Path) -> None:
+        path = str(tmp).replace("'", "''")
+        con.execute(f"copy ({query}) to '{path}' (format parquet)")
+        # Hashed from the temporary file, before the rename: the manifest describes these bytes.
+        rows = int(pq.ParquetFile(tmp).metadata.num_rows)
+        manifest.update(manifest_document(con, tmp, rows, datetime.now(UTC)))
+        manifest["file"] = target.name
+        manifest["no_recent_purchases"] = no_recent
+
+    write_atomically(target, write)
+    text = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
+    write_atomically(target.with_name(MANIFEST_FILE), lambda tmp: tmp.write_text(text))
+    return int(manifest["rows"])
 
 
 def _rates(row: dict[str, Any]) -> dict[str, Any]:
@@ -142,7 +279,8 @@ def main(argv: list[str]) -> int:
     except duckdb.Error as err:
         print(f"ipre export: {err}", file=sys.stderr)
         return 1
-    print(f"ipre export: {rows:,} recommendations -> {out_dir / RECOMMENDATIONS_FILE}")
+    print(f"ipre export: {rows:,} recommendations -> {out_dir / RECOMMENDATIONS_FILE} "
+          f"(manifest: {out_dir / MANIFEST_FILE})")
     rationale = document["threshold_suggestions"]["rationale"]
     print(f"ipre export: feedback summary -> {out_dir / FEEDBACK_SUMMARY_FILE} ({rationale})")
     return 0

@@ -1,7 +1,9 @@
 """Build ``model.tar.gz``: what SageMaker unpacks into /opt/ml/model for the server.
 
-Layout: ``recommendations.parquet`` (the export the server loads), ``artifacts/`` (the
-clustering artifacts, kept with the version they produced) and ``model_registry.json``.
+Layout: ``recommendations.parquet`` (the export the server loads) with, when ``ipre export``
+wrote them beside it, its manifest and ``no_recent_purchases.parquet`` (the server verifies
+the Parquet against the manifest), ``artifacts/`` (the clustering artifacts, kept with the
+version they produced) and ``model_registry.json``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,14 @@ import pyarrow.parquet as pq
 EXPORT_NAME = "recommendations.parquet"
 REGISTRY_NAME = "model_registry.json"
 ARTIFACTS_DIR = "artifacts"
+# Published by `ipre export` beside the Parquet (ipre/export.py); packed when present.
+EXPORT_SIBLINGS = ("recommendations.manifest.json", "no_recent_purchases.parquet")
+
+
+def export_siblings(recommendations: str) -> list[str]:
+    folder = os.path.dirname(os.path.abspath(recommendations))
+    paths = (os.path.join(folder, name) for name in EXPORT_SIBLINGS)
+    return [path for path in paths if os.path.isfile(path)]
 
 
 def sha256(path: str) -> str:
@@ -69,6 +79,8 @@ def pack_archive(
     try:
         with tarfile.open(out_path, "w:gz") as tar:
             tar.add(recommendations, arcname=EXPORT_NAME)
+            for sibling in export_siblings(recommendations):
+                tar.add(sibling, arcname=os.path.basename(sibling))
             if artifacts:
                 tar.add(artifacts, arcname=ARTIFACTS_DIR)
             tar.add(registry_path, arcname=REGISTRY_NAME)

@@ -41,6 +41,8 @@ def recommendation(row: Mapping[str, Any]) -> dict[str, Any]:
     """One export row as a response item (field names are valid Apex identifiers)."""
     item: dict[str, Any] = {
         "product_id": _str(row["recommended_product"]),
+        # Optional column: exports written before product names were added have none.
+        "product_name": _str(row.get("product_name")),
         "rank": _int(row["rank"]),
         "recommended_qty": _int(row["recommended_qty"]),
     }
@@ -49,16 +51,33 @@ def recommendation(row: Mapping[str, Any]) -> dict[str, Any]:
     return item
 
 
-def response(customer_id: str, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The response body for one customer (``known_customer`` false when nothing is known)."""
-    return {"customer_id": customer_id, "known_customer": bool(items), "recommendations": items}
+OK = "ok"
+NO_RECENT_PURCHASES = "no_recent_purchases"
+UNKNOWN_CUSTOMER = "unknown_customer"
+
+
+def response(customer_id: str, items: list[dict[str, Any]], status: str | None = None
+             ) -> dict[str, Any]:  # fmt: skip
+    """The response body for one customer: ``status`` ok (recommendations), no_recent_purchases
+    (in the customer master, no purchase in the recency window) or unknown_customer;
+    ``known_customer`` (kept for existing callers) is true exactly when there are items."""
+    return {
+        "customer_id": customer_id,
+        "known_customer": bool(items),
+        "status": status or (OK if items else UNKNOWN_CUSTOMER),
+        "recommendations": items,
+    }
 
 
 class RecommendationIndex:
     """Pre-serialised responses keyed by customer id; read-only once built."""
 
-    def __init__(self, responses: dict[str, bytes]) -> None:
+    def __init__(self, responses: dict[str, bytes],
+                 no_recent: frozenset[str] = frozenset()) -> None:  # fmt: skip
         self._responses = responses
+        self._no_recent = no_recent
+        # The longest answer for a known id; an unknown id's answer is its id plus this frame.
+        self.largest_answer = max((len(v) for v in responses.values()), default=0)
 
     def __len__(self) -> int:
         return len(self._responses)
@@ -69,7 +88,10 @@ class RecommendationIndex:
     def single(self, customer_id: str) -> bytes:
         """Response bytes for one customer; an unknown one gets an empty list, not an error."""
         cached = self._responses.get(customer_id)
-        return cached if cached is not None else _dumps(response(customer_id, []))
+        if cached is not None:
+            return cached
+        status = NO_RECENT_PURCHASES if customer_id in self._no_recent else UNKNOWN_CUSTOMER
+        return _dumps(response(customer_id, [], status))
 
     def batch(self, customer_ids: Iterable[str]) -> bytes:
         """``{"count": n, "results": [...]}`` in request order, joined from cached bytes."""
@@ -77,8 +99,20 @@ class RecommendationIndex:
         head = b'{"count":%d,"results":[' % len(parts)
         return head + b",".join(parts) + b"]}"
 
+    def batch_limit(self, max_response_bytes: int, max_id_length: int) -> int:
+        """Most ids one batch may ask for so the answer stays within ``max_response_bytes``.
 
-def build_index(table: pa.Table) -> RecommendationIndex:
+        Derived from the data (the longest pre-serialised answer, so from top_k and the
+        lengths of names and reasons), never from a constant.
+        """
+        # The longest id as JSON: characters outside the BMP are escaped to 12 bytes each.
+        longest_id = "\U0001f600" * max_id_length
+        unknown = len(_dumps(response(longest_id, [], NO_RECENT_PURCHASES)))
+        per_id = max(self.largest_answer, unknown) + 1  # the comma between answers
+        return max(1, (max_response_bytes - 64) // per_id)
+
+
+def build_index(table: pa.Table, no_recent: frozenset[str] = frozenset()) -> RecommendationIndex:
     """Group export rows by customer, order by rank, serialise each customer's response."""
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in table.to_pylist():
@@ -89,4 +123,4 @@ def build_index(table: pa.Table) -> RecommendationIndex:
     for customer_id, items in grouped.items():
         items.sort(key=lambda item: (item["rank"] is None, item["rank"] or 0))
         responses[customer_id] = _dumps(response(customer_id, items))
-    return RecommendationIndex(responses)
+    return RecommendationIndex(responses, frozenset(no_recent.difference(responses)))

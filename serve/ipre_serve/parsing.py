@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_ID_LENGTH = 128
+# Error messages quote at most this much of what the client sent.
+MAX_ECHO = 200
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
 
@@ -25,6 +27,11 @@ class RequestError(Exception):
 class ParsedRequest:
     customer_ids: tuple[str, ...]
     batch: bool
+
+
+def clip(text: str, limit: int = MAX_ECHO) -> str:
+    """At most ``limit`` characters of client input, for an error message or a log line."""
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def media_type(content_type: str | None) -> str:
@@ -91,7 +98,8 @@ def parse(content_type: str | None, body: bytes, max_batch: int) -> ParsedReques
         raise RequestError(
             415,
             "unsupported_media_type",
-            f"Content-Type {kind or '(none)'!r} is not supported; use {JSON_TYPE} or {CSV_TYPE}",
+            f"Content-Type {clip(kind) or '(none)'!r} is not supported; "
+            f"use {JSON_TYPE} or {CSV_TYPE}",
         )
     try:
         text = body.decode("utf-8-sig")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -66,6 +67,51 @@ def write_fixture(path: str | Path, rows: list[dict[str, Any]] | None = None) ->
     return path
 
 
+MANIFEST = "recommendations.manifest.json"
+
+
+def manifest_for(path: str | Path, **extra: Any) -> dict[str, Any]:
+    """A manifest as ``ipre export`` writes it, for the Parquet at ``path``."""
+    path = Path(path)
+    rows = pq.ParquetFile(path).metadata.num_rows
+    return {"format_version": 1, "file": path.name,
+            "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+            "bytes": path.stat().st_size, "rows": rows, "top_k": 5,
+            "build_id": "20260201T100000.000000", "built_at": "2026-02-01T10:05:00",
+            "vars": {}, "exported_at": "2026-02-01T10:06:00", **extra}  # fmt: skip
+
+
+def _replace(target: Path, data: bytes) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def publish(directory: str | Path, rows: list[dict[str, Any]] | None = None,
+            flip: bool = False, no_recent: list[str] | None = None) -> Path:  # fmt: skip
+    """Publish an export as ``ipre export`` does: the customers with no recent purchase (if
+    given), the Parquet, then the manifest, each renamed into place. ``flip``: two bytes of the
+    Parquet flipped after the manifest was computed."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    staged = write_fixture(directory / ".staged.parquet", rows)
+    manifest = manifest_for(staged, file="recommendations.parquet")
+    if no_recent is not None:
+        side = directory / "no_recent_purchases.parquet"
+        pq.write_table(pa.table({"customer_id": pa.array(no_recent, pa.string())}), side)
+        manifest["no_recent_purchases"] = {"file": side.name, "rows": len(no_recent),
+                                           "sha256": hashlib.sha256(side.read_bytes()).hexdigest()}
+    data = bytearray(staged.read_bytes())
+    staged.unlink()
+    if flip:
+        middle = len(data) // 2
+        data[middle] ^= 0xFF
+        data[middle + 1] ^= 0xFF
+    _replace(directory / "recommendations.parquet", bytes(data))
+    _replace(directory / MANIFEST, json.dumps(manifest).encode())
+    return directory / "recommendations.parquet"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -128,8 +174,13 @@ def _wait_listening(proc: subprocess.Popen, log_path: str, timeout: float = 20.0
 def running_server(
     env: Mapping[str, str], cwd: str | Path | None = None
 ) -> Iterator[ServerProcess]:
-    """Start ``serve/serve`` on a loopback port (``IPRE_PORT=0`` unless env sets a port)."""
-    full_env = {**os.environ, "IPRE_HOST": "127.0.0.1", "IPRE_PORT": "0", **env}
+    """Start ``serve/serve`` (gunicorn) on a loopback port (``IPRE_PORT=0`` unless env sets one).
+
+    Two workers by default, as on the 2-core machines the endpoint is sized for, so tests see
+    the multi-process behaviour (each worker loads and reloads on its own).
+    """
+    full_env = {**os.environ, "IPRE_HOST": "127.0.0.1", "IPRE_PORT": "0",
+                "MODEL_SERVER_WORKERS": "2", **env}  # fmt: skip
     with tempfile.NamedTemporaryFile(prefix="ipre-serve-", suffix=".log") as log:
         proc = subprocess.Popen(
             [sys.executable, str(SERVE)], env=full_env, cwd=cwd or tempfile.gettempdir(),
@@ -154,7 +205,7 @@ def _num(value: Any) -> Any:
 
 
 def _item(row: dict[str, Any]) -> dict[str, Any]:
-    item = {"product_id": row["recommended_product"]}
+    item = {"product_id": row["recommended_product"], "product_name": row.get("product_name")}
     for name in ("rank", "recommended_qty"):
         item[name] = None if row[name] is None else int(row[name])
     for name in ("score", "confidence", "lift", "support", "weighted_support"):

@@ -143,3 +143,15 @@ def test_aws_failure_is_reported_not_raised(aws: dict[str, Any], inputs, capsys)
     assert main(["--recommendations", str(export), "--bucket", "no-such-bucket",
                  "--image-uri", IMAGE, "--no-endpoint"]) == 1  # fmt: skip
     assert "AWS call failed" in capsys.readouterr().err
+
+
+def test_manifest_and_customer_list_travel_with_the_export(aws: dict[str, Any], tmp_path: Path,
+                                                           capsys) -> None:  # fmt: skip
+    from serve_support import publish
+
+    export = publish(tmp_path / "export", no_recent=["M1"])
+    assert deploy(export, "--version", "v9", "--approval-status", "PendingManualApproval") == 0
+    members = archive_members(aws["s3"], json.loads(capsys.readouterr().out)["model_data_url"])
+    for name in ("recommendations.parquet", "recommendations.manifest.json",
+                 "no_recent_purchases.parquet"):  # fmt: skip
+        assert members[name] == (tmp_path / "export" / name).read_bytes()

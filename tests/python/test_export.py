@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,7 +63,8 @@ def test_export_writes_parquet_and_json(warehouse: Path, tmp_path: Path) -> None
     assert export.main(["--db", str(warehouse), "--out", str(out)]) == 0
     table = pd.read_parquet(out / "recommendations.parquet")
     assert table.customer_id.tolist() == ["C1", "C2"]  # ordered by customer, rank
-    assert table.columns[-1] == "rank"
+    assert list(table.columns[-2:]) == ["rank", "product_name"]  # no staging here: null names
+    assert table.product_name.isna().all()
     document = json.loads((out / "feedback_summary.json").read_text())
     assert set(document) == {"generated_at", "reference_date", "overall", "by_segment",
                              "by_l2_category", "reason_code_distribution",
@@ -75,6 +77,8 @@ def test_export_writes_parquet_and_json(warehouse: Path, tmp_path: Path) -> None
         "rationale": "Acceptance rate=0.75. Holding thresholds.",
     }
     assert sorted(p.name for p in out.iterdir()) == ["feedback_summary.json",
+                                                     "no_recent_purchases.parquet",
+                                                     "recommendations.manifest.json",
                                                      "recommendations.parquet"]
 
 
@@ -125,3 +129,68 @@ def test_atomic_write_replaces_and_is_readable(tmp_path: Path) -> None:
 def test_summary_document_requires_overall_row() -> None:
     with pytest.raises(ValueError):
         export.summary_document([], datetime.now(UTC))
+
+
+def test_manifest_describes_the_parquet(warehouse: Path, tmp_path: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create table ipre_build_log (started_at timestamp, finished_at timestamp, "
+                    "vars_json varchar, dbt_args varchar, full_build boolean)")
+        con.execute("insert into ipre_build_log values ('2026-02-01 10:00:00', "
+                    "'2026-02-01 10:05:00', '{\"top_k\": 2}', '', true)")
+        con.execute("create table pipeline_health as select 'top_k' as metric, 2.0 as metric_value")
+    out = tmp_path / "export"
+    assert export.main(["--db", str(warehouse), "--out", str(out)]) == 0
+    manifest = json.loads((out / export.MANIFEST_FILE).read_text())
+    parquet = out / "recommendations.parquet"
+    assert manifest["sha256"] == hashlib.sha256(parquet.read_bytes()).hexdigest()
+    assert manifest["bytes"] == parquet.stat().st_size
+    assert (manifest["rows"], manifest["customers"], manifest["top_k"]) == (2, 2, 2)
+    assert manifest["build_id"] == "20260201T100000.000000"
+    assert manifest["built_at"] == "2026-02-01T10:05:00" and manifest["vars"] == {"top_k": 2}
+    assert manifest["file"] == "recommendations.parquet" and manifest["exported_at"]
+
+
+def test_manifest_without_build_log_falls_back(warehouse: Path, tmp_path: Path) -> None:
+    out = tmp_path / "export"
+    assert export.main(["--db", str(warehouse), "--out", str(out)]) == 0
+    manifest = json.loads((out / export.MANIFEST_FILE).read_text())
+    assert manifest["build_id"] is None and manifest["top_k"] == 1  # max(rank)
+
+
+def test_product_names_are_joined_without_duplicating_rows(warehouse: Path,
+                                                           tmp_path: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema staging")
+        con.execute("""
+            create table staging.stg_erp__products as select * from (values
+                ('P2', 'Valve 2', null), ('P9', 'Tap 9', null), ('P9', 'broken', 'bad row'),
+                ('P2', 'Valve 2', null)
+            ) as t(product_id, product_name, quarantine_reason)
+        """)
+    out = tmp_path / "export"
+    assert export.main(["--db", str(warehouse), "--out", str(out)]) == 0
+    table = pd.read_parquet(out / "recommendations.parquet")
+    assert table.product_name.tolist() == ["Valve 2", "Tap 9"] and len(table) == 2
+
+
+def test_serving_side_reads_the_manifest_under_the_same_name() -> None:
+    loader = (Path(export.__file__).parent.parent / "serve" / "ipre_serve" / "loader.py")
+    assert f'MANIFEST_NAME = "{export.MANIFEST_FILE}"' in loader.read_text()
+
+
+def test_customers_without_recent_purchases_are_exported(warehouse: Path, tmp_path: Path) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema staging")
+        con.execute("""
+            create table staging.stg_erp__customers as select * from (values
+                ('C1', null), ('C3', null), ('C4', 'bad row'), ('C3', null)
+            ) as t(customer_id, quarantine_reason)
+        """)
+        con.execute("create table market_basket as select 'C1' as customer_id")
+    out = tmp_path / "export"
+    assert export.main(["--db", str(warehouse), "--out", str(out)]) == 0
+    assert pd.read_parquet(out / export.NO_RECENT_FILE).customer_id.tolist() == ["C3"]
+    entry = json.loads((out / export.MANIFEST_FILE).read_text())["no_recent_purchases"]
+    data = (out / export.NO_RECENT_FILE).read_bytes()
+    assert entry == {"file": export.NO_RECENT_FILE, "rows": 1,
+                     "sha256": hashlib.sha256(data).hexdigest()}

@@ -28,10 +28,22 @@ def test_labels_base_and_user() -> None:
     assert re.search(r"^USER 10001$", DOCKERFILE, re.M)
 
 
-def test_requirements_are_exact_pins() -> None:
-    lines = (SERVE_DIR / "requirements.txt").read_text().splitlines()
-    pins = [x for x in lines if x.strip() and not x.startswith("#")]
-    assert pins and all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[\w.]+", x) for x in pins)
+def test_requirements_are_exact_pins_with_hashes() -> None:
+    text = (SERVE_DIR / "requirements.txt").read_text().replace("\\\n", " ")
+    pins = [x for x in text.splitlines() if x.strip() and not x.startswith("#")]
+    pattern = r"[A-Za-z0-9_.\-\[\]]+==[\w.]+( +--hash=sha256:[0-9a-f]{64})+"
+    assert pins and all(re.fullmatch(pattern, x) for x in pins), pins
+    names = {x.split("==")[0] for x in pins}
+    assert {"pyarrow", "boto3", "gunicorn", "botocore"} <= names
+    assert "--require-hashes" in DOCKERFILE
+
+
+def test_container_pins_match_the_project_lock() -> None:
+    lock = dict(x.split("==") for x in (ROOT / "requirements.lock").read_text().splitlines()
+                if "==" in x and not x.startswith("#"))  # fmt: skip
+    text = (SERVE_DIR / "requirements.txt").read_text()
+    for name, version in re.findall(r"^([A-Za-z0-9_.\-]+)==([\w.]+)", text, re.M):
+        assert lock.get(name) == version, name
 
 
 def test_every_copied_path_exists_in_the_build_context() -> None:

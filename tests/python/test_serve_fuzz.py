@@ -77,3 +77,6 @@ def test_valid_looking_batches(server: ServerProcess, batch: list[str]) -> None:
     response_validator("RecommendationResponse").validate(answer)
     assert [r["customer_id"] for r in answer["results"]] == stripped
     assert [r["known_customer"] for r in answer["results"]] == [v in KNOWN for v in stripped]
+    assert [r["status"] for r in answer["results"]] == [
+        "ok" if v in KNOWN else "unknown_customer" for v in stripped
+    ]

@@ -78,6 +78,15 @@ def check_answers(srv: ServerProcess) -> None:
     error.validate(body)
 
 
+def test_spec_states_the_exactly_one_field_rule_and_status_values() -> None:
+    request = SPEC["components"]["schemas"]["RecommendationRequest"]
+    assert "Exactly one of" in request["description"]
+    status = SPEC["components"]["schemas"]["RecommendationResponse"]["properties"]["status"]
+    for value in ("ok", "no_recent_purchases", "unknown_customer"):
+        assert value in status["description"]
+    assert "product_name" in SPEC["components"]["schemas"]["Recommendation"]["properties"]
+
+
 @pytest.mark.parametrize("payload", [{"customer_id": 5}, {"customer_ids": []}])
 def test_schema_rejects_what_the_server_rejects(payload: dict[str, Any]) -> None:
     assert not response_validator("RecommendationRequest").is_valid(payload)

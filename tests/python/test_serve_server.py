@@ -50,6 +50,7 @@ def test_single_customer(server: ServerProcess) -> None:
     assert body == {
         "customer_id": "C00002",
         "known_customer": True,
+        "status": "ok",
         "recommendations": expected_items(ROWS, "C00002"),
     }
     assert [item["rank"] for item in body["recommendations"]] == [1, 2, 3, 4, 5]
@@ -64,7 +65,8 @@ def test_missing_measures_are_null_not_nan(server: ServerProcess) -> None:
 def test_unknown_customer_is_200_and_flagged(server: ServerProcess) -> None:
     status, body = server.invoke({"customer_id": "NOPE"})
     assert status == 200
-    assert body == {"customer_id": "NOPE", "known_customer": False, "recommendations": []}
+    assert body == {"customer_id": "NOPE", "known_customer": False,
+                    "status": "unknown_customer", "recommendations": []}  # fmt: skip
 
 
 def test_batch_keeps_request_order(server: ServerProcess) -> None:
@@ -140,7 +142,7 @@ def test_body_of_exactly_6mb_is_accepted(server: ServerProcess) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path", "status"),
-    [("GET", "/invocations", 404), ("POST", "/ping", 404), ("PUT", "/invocations", 405),
+    [("GET", "/invocations", 405), ("POST", "/ping", 405), ("PUT", "/invocations", 405),
      ("DELETE", "/ping", 405), ("BREW", "/ping", 405), ("GET", "/nowhere", 404)],
 )  # fmt: skip
 def test_wrong_route_or_method(server: ServerProcess, method: str, path: str, status: int) -> None:

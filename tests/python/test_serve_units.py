@@ -25,7 +25,7 @@ def test_settings_follow_sagemaker_rules() -> None:
            "IPRE_RECOMMENDATIONS_URI": "s3://b/k.parquet"}  # fmt: skip
     settings = config.from_env(env)
     assert (settings.port, settings.source) == (9090, "s3://b/k.parquet")
-    assert settings.max_body_bytes == 6_291_456 and settings.max_batch == 1000
+    assert settings.max_body_bytes == 6_291_456 and settings.max_batch is None
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,71 @@ def test_loader_rejects_exports_missing_columns(tmp_path: Path) -> None:
         loader.read_table(str(path))
     with pytest.raises(loader.SourceMissing):
         loader.read_table(str(tmp_path / "absent.parquet"))
+
+
+@pytest.mark.parametrize(("top_k", "reason"), [(1, "r"), (5, "long reason " * 40),
+                                               (20, "long reason " * 40), (100, "r")])
+def test_batch_limit_keeps_the_answer_under_6mb(top_k: int, reason: str) -> None:
+    rows = fixture_rows(customers=40, per_customer=top_k)
+    for row in rows:
+        row["reason"] = reason
+    index = build_index(pa.Table.from_pylist(rows, schema=SCHEMA))
+    limit = index.batch_limit(config.MAX_RESPONSE_BYTES, 128)
+    known = sorted({row["customer_id"] for row in rows})
+    worst = [known[n % len(known)] for n in range(limit)]
+    assert len(index.batch(worst)) <= config.MAX_RESPONSE_BYTES
+    assert len(index.batch(["\U0001f600" * 128] * limit)) <= config.MAX_RESPONSE_BYTES
+    # and not needlessly small: one more id of the longest answer would not fit
+    per_id = max(index.largest_answer, 1629) + 1  # 1,629 bytes: the longest unknown-id answer
+    assert (limit + 1) * per_id > config.MAX_RESPONSE_BYTES - 64
+
+
+def test_load_export_verifies_before_parsing(tmp_path: Path) -> None:
+    from serve_support import publish
+
+    path = publish(tmp_path, fixture_rows(customers=2))
+    export = loader.load_export(str(tmp_path))
+    assert export.manifest is not None and export.sha256 == export.manifest["sha256"]
+    assert export.table.num_rows == 10 and export.size == path.stat().st_size
+    publish(tmp_path, fixture_rows(customers=2), flip=True)
+    with pytest.raises(loader.IntegrityError, match="does not match the manifest"):
+        loader.load_export(str(path))
+    publish(tmp_path, [])
+    with pytest.raises(loader.IntegrityError, match="no rows"):
+        loader.load_export(str(path))
+    assert loader.load_export(str(path), allow_empty=True).table.num_rows == 0
+
+
+def test_fingerprint_changes_with_each_publish(tmp_path: Path) -> None:
+    from serve_support import publish
+
+    path = publish(tmp_path, fixture_rows(customers=2))
+    first = loader.fingerprint(str(path))
+    assert first == loader.fingerprint(str(tmp_path)) and first is not None
+    publish(tmp_path, fixture_rows(customers=3))
+    assert loader.fingerprint(str(path)) != first
+    assert loader.fingerprint("s3://bucket/key.parquet") is None
+
+
+def test_settings_for_gunicorn() -> None:
+    settings = config.from_env({"MODEL_SERVER_WORKERS": "3", "MODEL_SERVER_TIMEOUT": "30",
+                                "IPRE_ALLOW_EMPTY": "1", "IPRE_ACCESS_LOG": "0"})  # fmt: skip
+    assert (settings.workers, settings.timeout_s, settings.allow_empty) == (3, 30, True)
+    assert settings.access_log is False
+    assert config.from_env({}).workers == config.cores()
+
+
+def test_model_registry_checksum_is_checked_without_a_manifest(tmp_path: Path) -> None:
+    import hashlib
+
+    path = write_fixture(tmp_path / "recommendations.parquet")
+    registry = {"recommendations": {"file": "recommendations.parquet", "rows": 30,
+                                    "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}}
+    (tmp_path / "model_registry.json").write_text(json.dumps(registry))
+    export = loader.load_export(str(tmp_path))
+    assert export.manifest is not None and export.manifest["from"] == "model_registry.json"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(loader.IntegrityError, match="does not match"):
+        loader.load_export(str(tmp_path))
