@@ -28,6 +28,7 @@ MART_TABLES = (
     "recommendations",
     "feedback_summary",
     "pipeline_health",
+    "reorder_reminders",
     "input_reconciliation",
     "quarantined_rows",
 )
