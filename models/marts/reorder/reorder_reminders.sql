@@ -82,14 +82,15 @@ scored as (
 ranked as (
     select
         *,
-        row_number() over (
+        -- bigint on every engine (Spark's row_number is an int)
+        cast(row_number() over (
             partition by customer_id
             order by
                 case when is_due and in_stock then 0 else 1 end asc,
                 due_score desc,
                 overdue_ratio desc,
                 product_id asc
-        ) as reorder_rank
+        ) as {{ dbt.type_bigint() }}) as reorder_rank
     from scored
 ),
 
