@@ -206,3 +206,17 @@ def load_purchase_history(con: duckdb.DuckDBPyConnection) -> PurchaseHistory:
     return PurchaseHistory.from_days(
         ((str(c), str(p), d) for c, p, d in days), (str(p) for (p,) in in_stock)
     )
+
+
+def reorder_line(rows: Sequence[Mapping[str, Any]], k: int = 5) -> str | None:
+    """One line: the reminders' precision against both baselines at a cutoff."""
+    by_model = {row["model"]: row for row in rows if row["model"] in REORDER_MODELS}
+    if len(by_model) < len(REORDER_MODELS) or by_model[REORDER_MODEL]["n_customers"] == 0:
+        return None
+    due, frequent, recent = (by_model[m] for m in REORDER_MODELS)
+    precision = f"precision_at_{k}"
+    return (
+        f"reorder reminders at {due['cutoff_date']} ({due['n_customers']} customers,"
+        f" {due['horizon_days']} days): precision due {due[precision]:.3f} vs most frequent"
+        f" {frequent[precision]:.3f} vs most recent {recent[precision]:.3f}"
+    )

@@ -14,6 +14,7 @@ from ipre.evaluation.reorders import (
     horizon_from_vars,
     most_frequent,
     most_recent,
+    reorder_line,
     repeat_targets,
     score_lists,
     score_reorders,
@@ -112,3 +113,14 @@ def test_score_reorders_gives_baselines_the_same_list_lengths(
 def test_horizon_var_default() -> None:
     assert horizon_from_vars({}) == 30
     assert horizon_from_vars({"reorder_horizon_days": "14"}) == 14
+
+
+def test_reorder_line(history: PurchaseHistory) -> None:
+    lines = [("c1", "p1", day(-40)), ("c1", "p1", day(3))]
+    rows = score_reorders({"c1": ["p1"]}, history, lines, Split(T, 90))
+    assert reorder_line(rows) == (
+        "reorder reminders at 2025-06-30 (1 customers, 30 days): precision due 1.000"
+        " vs most frequent 0.000 vs most recent 0.000"
+    )
+    assert reorder_line(score_reorders({}, history, [], Split(T, 90))) is None
+    assert reorder_line([]) is None
