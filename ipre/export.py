@@ -9,6 +9,8 @@
   customers, top_k, the build (id, time, vars) and the export time; serve/ verifies the Parquet
   against it and serves nothing that does not match
 * ``feedback_summary`` -> ``<export dir>/feedback_summary.json`` (spec §4.6 shape)
+* ``reorder_reminders`` (rows with is_reminder) -> ``<export dir>/reorder_reminders.parquet``,
+  when the warehouse has the table (docs/reorders.md); the serving side does not read it yet
 
 The warehouse is opened read-only and each file is written to a temporary name in the target
 directory and then renamed over the old one (``os.replace``), so a reader never sees a
@@ -54,6 +56,7 @@ left join (
 ) as p on p.product_id = r.recommended_product
 order by r.customer_id, r.rank
 """
+REORDER_REMINDERS_FILE = "reorder_reminders.parquet"
 RATE_COLUMNS = (
     "acceptance_rate",
     "high_rate",
@@ -213,6 +216,28 @@ def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path) -> int:
     return int(manifest["rows"])
 
 
+def export_reorder_reminders(con: duckdb.DuckDBPyConnection, target: Path) -> int | None:
+    """Write the reminders (is_reminder rows of reorder_reminders) as Parquet, ordered by
+    customer and reorder_rank; rows written, or None when the warehouse has no such table."""
+    found = con.execute(
+        "select count(*) from information_schema.tables"
+        " where table_schema = 'main' and table_name = 'reorder_reminders'"
+    ).fetchone()
+    if not found or not found[0]:
+        return None
+    query = (
+        "select * from reorder_reminders where is_reminder order by customer_id, reorder_rank"
+    )
+
+    def write(tmp: Path) -> None:
+        path = str(tmp).replace("'", "''")
+        con.execute(f"copy ({query}) to '{path}' (format parquet)")
+
+    write_atomically(target, write)
+    row = con.execute("select count(*) from reorder_reminders where is_reminder").fetchone()
+    return int(row[0]) if row else 0
+
+
 def _rates(row: dict[str, Any]) -> dict[str, Any]:
     rates = {name: row[name] for name in RATE_COLUMNS}
     return {"feedback_count": int(row["feedback_count"]), **rates}
@@ -276,6 +301,7 @@ def main(argv: list[str]) -> int:
         with duckdb.connect(str(db_path), read_only=True) as con:
             rows = export_recommendations(con, out_dir / RECOMMENDATIONS_FILE)
             document = export_feedback_summary(con, out_dir / FEEDBACK_SUMMARY_FILE)
+            reminders = export_reorder_reminders(con, out_dir / REORDER_REMINDERS_FILE)
     except duckdb.Error as err:
         print(f"ipre export: {err}", file=sys.stderr)
         return 1
@@ -283,4 +309,8 @@ def main(argv: list[str]) -> int:
           f"(manifest: {out_dir / MANIFEST_FILE})")
     rationale = document["threshold_suggestions"]["rationale"]
     print(f"ipre export: feedback summary -> {out_dir / FEEDBACK_SUMMARY_FILE} ({rationale})")
+    if reminders is None:
+        print("ipre export: no reorder_reminders table in the warehouse; reminders not exported")
+    else:
+        print(f"ipre export: {reminders:,} reorder reminders -> {out_dir / REORDER_REMINDERS_FILE}")
     return 0

@@ -28,6 +28,7 @@ MART_TABLES = (
     "recommendations",
     "feedback_summary",
     "pipeline_health",
+    "reorder_reminders",
     "input_reconciliation",
     "quarantined_rows",
 )
@@ -151,6 +152,34 @@ def quality_section(con: duckdb.DuckDBPyConnection, tables: set[str], top_k: int
     return lines + table(rows, ["Metric", "Value"])
 
 
+REORDER_SQL = """
+select
+    count(*) as rhythms,
+    count(distinct customer_id) as customers,
+    coalesce(sum(case when is_due then 1 else 0 end), 0) as due,
+    coalesce(sum(case when is_reminder then 1 else 0 end), 0) as reminders,
+    count(distinct case when is_reminder then customer_id end) as reminded_customers
+from reorder_reminders
+"""
+
+
+def reorder_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:
+    """The reminder volume of reorder_reminders (docs/reorders.md)."""
+    lines = ["Reorder reminders"]
+    if "reorder_reminders" not in tables:
+        return lines + ["  reorder_reminders: not built yet"]
+    cursor = con.execute(REORDER_SQL)
+    q = dict(zip([d[0] for d in cursor.description], cursor.fetchone() or (), strict=True))
+    rows = [
+        ("Customer × product rhythms",
+         f"{int(q['rhythms']):,} ({int(q['customers']):,} customers)"),
+        ("Due", f"{int(q['due']):,}"),
+        ("Reminders (due, in stock, top k)",
+         f"{int(q['reminders']):,} for {int(q['reminded_customers']):,} customers"),
+    ]
+    return lines + table(rows, ["Metric", "Value"])
+
+
 def build_top_k(con: duckdb.DuckDBPyConnection, tables: set[str]) -> int:
     """The build's top_k var, as recorded in pipeline_health; 5 (the spec default) if absent."""
     if "pipeline_health" in tables:
@@ -210,6 +239,7 @@ def main(argv: list[str]) -> int:
                 inputs_section(con, tables),
                 marts_section(con, tables),
                 quality_section(con, tables, args.top_k or build_top_k(con, tables)),
+                reorder_section(con, tables),
             ]
             warnings = build_warnings(con, tables)
     except duckdb.Error as err:

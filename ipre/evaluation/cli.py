@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from ipre.evaluation.reorders import reorder_line
 from ipre.evaluation.runner import (
     EvaluationConfig,
     EvaluationResult,
@@ -100,6 +101,7 @@ def main(argv: list[str]) -> int:
         print(f"\nrun {results[0].run.run_id}, dataset {results[0].run.dataset}")
     for result in results:
         print(winner_line(result.rows) or f"no comparison at {result.split.cutoff}")
+        print(reorder_line(result.rows) or f"no reorder reminders at {result.split.cutoff}")
     if len(results) > 1:
         print(summary_line(results) or "no comparison")
     return 0

@@ -14,7 +14,9 @@ and scoring); every cutoff's rows are appended to eval_metrics with the same run
 4. EASE's λ is chosen on the validation split ending at T (lines dated on or before T only).
 5. The best baseline (by NDCG@k) is compared with each engine variant: paired bootstrap
    intervals of the per-customer NDCG@k and hit@k differences.
-6. The seven rows are appended to eval_metrics in the main warehouse, written after dbt has
+6. The reorder reminders of the as-of build (reorder_reminders) and their two baselines are
+   scored on the next reorder_horizon_days (ipre.evaluation.reorders): three more rows.
+7. The ten rows are appended to eval_metrics in the main warehouse, written after dbt has
    finished, with the run's id, time (UTC), dataset label and vars.
 """
 
@@ -32,7 +34,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from ipre.evaluation import warehouse
+from ipre.evaluation import reorders, warehouse
 from ipre.evaluation.baselines import BASELINES, History
 from ipre.evaluation.bootstrap import paired_bootstrap
 from ipre.evaluation.ease import LambdaChoice, ease, select_lambda
@@ -52,8 +54,9 @@ ASOF_DB = "asof.duckdb"
 RULES_OFF_DB = "asof_rules_off.duckdb"
 BUILD_ARGS = ("build", "--resource-type", "seed", "model")
 REFERENCE_SELECT = "+int_reference_date"
-# recommendations and everything it reads (market_basket, rules, staging, ...), nothing else
-EVAL_SELECT = "+recommendations +recommendations_ranked"
+# recommendations and everything it reads (market_basket, rules, staging, ...), and the reorder
+# reminders (scored by ipre.evaluation.reorders), nothing else
+EVAL_SELECT = "+recommendations +recommendations_ranked +reorder_reminders"
 # the spec method with no rule passing its floors: every slot goes to the fallback
 RULES_OFF_VARS: Mapping[str, Any] = {"ranking_method": "spec", "min_support": 2}
 # the ranking models between the rule filter and the published table
@@ -215,7 +218,8 @@ def evaluate_cutoff(config: EvaluationConfig, split: Split, log: Log) -> Evaluat
     log(f"rebuilding the ranking with association rules off into {rules_off_db} ({clock.lap()})")
     build_rules_off(asof_db, rules_off_db, config.dbt_vars, split)
     log(f"scoring the models ({clock.lap()})")
-    result = score_models(asof_db, rules_off_db, split, log=log)
+    reorder_horizon = reorders.horizon_from_vars(config.dbt_vars)
+    result = score_models(asof_db, rules_off_db, split, log=log, reorder_horizon=reorder_horizon)
     log(f"scored ({clock.lap()})")
     return result
 
@@ -268,9 +272,15 @@ def build_rules_off(
 
 
 def score_models(
-    asof_db: Path, rules_off_db: Path, split: Split, k: int = K, log: Log | None = None
+    asof_db: Path,
+    rules_off_db: Path,
+    split: Split,
+    k: int = K,
+    log: Log | None = None,
+    reorder_horizon: int = reorders.DEFAULT_REORDER_HORIZON_DAYS,
 ) -> EvaluationResult:
-    """Read the built warehouses, compute the baselines and score all seven models."""
+    """Read the built warehouses, compute the baselines and score all seven models; then the
+    reorder reminders and their two baselines (three more rows, ipre.evaluation.reorders)."""
     clock, log = Stopwatch(), log or (lambda _: None)
     with warehouse.connect_read_only(asof_db) as con:
         built_as_of = warehouse.reference_date(con)
@@ -284,6 +294,10 @@ def score_models(
         no_feedback = ModelLists(
             "engine_no_feedback", *warehouse.load_engine(con, "recommendations_ranked")
         )
+        reminders, reorder_history = None, None
+        if reorders.has_reminders_table(con):
+            reminders = reorders.load_reminders(con)
+            reorder_history = reorders.load_purchase_history(con)
     with warehouse.connect_read_only(rules_off_db) as con:
         rules_off = ModelLists(
             "engine_fallback_only", *warehouse.load_engine(con, "recommendations")
@@ -302,6 +316,11 @@ def score_models(
     for row in rows:
         row["ease_lambda"] = choice.lam if row["model"] == EASE_MODEL else None
     compare_with_best_baseline(rows, models, targets, history, k)
+    if reminders is not None and reorder_history is not None:
+        rows += reorders.score_reorders(
+            reminders, reorder_history, lines, split, reorder_horizon, k
+        )
+        log(f"  scored the reorder reminders on {reorder_horizon} days ({clock.lap()})")
     out_of_scope = sum(1 for c in targets if c not in history.segment_of)
     return EvaluationResult(split, rows, last, out_of_scope, choice)
 

@@ -277,6 +277,12 @@ DOMAINS: dict[str, Domain] = {
     "weight_low": Number(0),
     "score_cutoff": Number(0),
     "feedback_recency_days": Integer(0),
+    # reorder reminders (docs/reorders.md)
+    "reorder_min_purchases": Integer(2, note="distinct purchase days; 2 = one gap"),
+    "reorder_tolerance": Number(0, note="in typical intervals beyond the first"),
+    "reorder_max_overdue": Number(1, low_open=True, note="intervals; later = lapsed"),
+    "reorder_top_k": Integer(1),
+    "reorder_horizon_days": Integer(1, note="evaluation only"),
 }
 
 

@@ -334,6 +334,51 @@
   "low_open": false,
   "nullable": false
  },
+ "reorder_horizon_days": {
+  "choices": [],
+  "describe": "an integer >= 1 (evaluation only)",
+  "high": null,
+  "kind": "integer",
+  "low": 1,
+  "low_open": false,
+  "nullable": false
+ },
+ "reorder_max_overdue": {
+  "choices": [],
+  "describe": "a number > 1 (intervals; later = lapsed)",
+  "high": null,
+  "kind": "number",
+  "low": 1,
+  "low_open": true,
+  "nullable": false
+ },
+ "reorder_min_purchases": {
+  "choices": [],
+  "describe": "an integer >= 2 (distinct purchase days; 2 = one gap)",
+  "high": null,
+  "kind": "integer",
+  "low": 2,
+  "low_open": false,
+  "nullable": false
+ },
+ "reorder_tolerance": {
+  "choices": [],
+  "describe": "a number >= 0 (in typical intervals beyond the first)",
+  "high": null,
+  "kind": "number",
+  "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
+ "reorder_top_k": {
+  "choices": [],
+  "describe": "an integer >= 1",
+  "high": null,
+  "kind": "integer",
+  "low": 1,
+  "low_open": false,
+  "nullable": false
+ },
  "score_cutoff": {
   "choices": [],
   "describe": "a number >= 0",

@@ -26,6 +26,7 @@ import pytest
 from conftest import dataset_vars
 
 from ipre.evaluation.ease import EASE_LAMBDAS
+from ipre.evaluation.reorders import REORDER_MODELS
 from ipre.evaluation.runner import (
     BUILD_ARGS,
     EvaluationConfig,
@@ -167,10 +168,14 @@ def reference_asof(
 def test_eval_metrics_holds_the_seven_models(evaluation: tuple) -> None:
     result, config = evaluation
     with duckdb.connect(str(config.main_db), read_only=True) as con:
-        table = con.execute(
+        everything = con.execute(
             "select * from eval_metrics where run_id = ? order by rowid", [result.run.run_id]
         ).df()
-    assert table["model"].tolist() == MODELS
+    assert everything["model"].tolist() == [*MODELS, *REORDER_MODELS]
+    reorder = everything[everything["model"].isin(REORDER_MODELS)]
+    assert (reorder["horizon_days"] == 30).all() and reorder["ndcg_at_5"].isna().all()
+    assert reorder["n_customers"].nunique() == 1
+    table = everything[everything["model"].isin(MODELS)].reset_index(drop=True)
     assert (table["dataset"] == "data").all()  # the folder of the planted files
     assert (table["vars"] == json.dumps(config.dbt_vars, sort_keys=True)).all()
     assert table["n_customers"].nunique() == 1 and table["n_customers"].iloc[0] > 0
@@ -208,7 +213,7 @@ def test_eval_metrics_keeps_the_history_of_runs(evaluation: tuple) -> None:
     write_eval_metrics(config.main_db, rows_table(second.stamp(rescored.rows)))
     with duckdb.connect(str(config.main_db), read_only=True) as con:
         after = con.execute("select * from eval_metrics order by rowid").df()
-    assert len(after) == len(before) + len(MODELS)
+    assert len(after) == len(before) + len(MODELS) + len(REORDER_MODELS)
     pd.testing.assert_frame_equal(after.iloc[: len(before)], before)
     runs = after.groupby("run_id", sort=False)
     assert list(runs.groups) == [*before["run_id"].unique(), second.run_id]

@@ -194,3 +194,22 @@ def test_customers_without_recent_purchases_are_exported(warehouse: Path, tmp_pa
     data = (out / export.NO_RECENT_FILE).read_bytes()
     assert entry == {"file": export.NO_RECENT_FILE, "rows": 1,
                      "sha256": hashlib.sha256(data).hexdigest()}
+def test_export_writes_the_reorder_reminders(warehouse: Path, tmp_path: Path) -> None:
+    """Only is_reminder rows, by customer and reorder_rank; absent table = nothing written."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("""
+            create table reorder_reminders as
+            select * from (values
+                ('C2', 'P1', 1, true), ('C1', 'P3', 2, true), ('C1', 'P4', 3, false),
+                ('C1', 'P2', 1, true)
+            ) as t(customer_id, product_id, reorder_rank, is_reminder)
+        """)
+    out = tmp_path / "export"
+    assert export.main(["--db", str(warehouse), "--out", str(out)]) == 0
+    table = pd.read_parquet(out / "reorder_reminders.parquet")
+    assert list(zip(table.customer_id, table.product_id, strict=True)) == [
+        ("C1", "P2"), ("C1", "P3"), ("C2", "P1")
+    ]
+    with duckdb.connect(str(tmp_path / "none.duckdb")) as con:
+        assert export.export_reorder_reminders(con, tmp_path / "x.parquet") is None
+    assert not (tmp_path / "x.parquet").exists()

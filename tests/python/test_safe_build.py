@@ -90,6 +90,7 @@ def test_first_build_publishes_warehouse_and_export(published: tuple[Path, Path]
     assert {p.name for p in export_dir.iterdir()} == {
         "recommendations.parquet",
         "feedback_summary.json",
+        "reorder_reminders.parquet",
     }
     digests = table_digests(db)
     assert digests["main.recommendations"][0] > 0

@@ -98,3 +98,20 @@ def test_warns_when_tables_may_come_from_different_builds(
         )
     _, out = run(["--db", str(db)], capsys)
     assert "warning" not in out
+
+
+def test_reorder_reminder_volume(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = build_small(tmp_path / "w.duckdb")
+    with duckdb.connect(str(db)) as con:
+        con.execute("""
+            create table reorder_reminders as select * from (values
+                ('C1', 'P1', true, true), ('C1', 'P2', true, false), ('C2', 'P1', false, false)
+            ) t(customer_id, product_id, is_due, is_reminder)
+        """)
+    code, out = run(["--db", str(db)], capsys)
+    assert code == 0
+    lines = {line.split("  ")[1]: line.split("  ")[-1] for line in out.splitlines()
+             if line.startswith("  ") and "  " in line.strip()}
+    assert lines["Customer × product rhythms"].strip() == "3 (2 customers)"
+    assert lines["Due"].strip() == "2"
+    assert lines["Reminders (due, in stock, top k)"].strip() == "1 for 1 customers"
