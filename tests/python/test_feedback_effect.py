@@ -130,5 +130,6 @@ def test_export_has_the_serving_contract(scenario: dict[str, object], tmp_path: 
     code = export.main(["--db", str(scenario["db"]), "--out", str(tmp_path)])
     assert code == 0
     exported = pd.read_parquet(tmp_path / export.RECOMMENDATIONS_FILE)
-    assert list(exported.columns) == COLUMNS
+    # the contract's columns, then the product name the export joins for the endpoint
+    assert list(exported.columns) == [*COLUMNS, "product_name"]
     assert len(exported) == len(read(scenario["db"], "select * from recommendations"))

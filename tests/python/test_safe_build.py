@@ -89,6 +89,8 @@ def test_first_build_publishes_warehouse_and_export(published: tuple[Path, Path]
     db, export_dir = published
     assert {p.name for p in export_dir.iterdir()} == {
         "recommendations.parquet",
+        "recommendations.manifest.json",
+        "no_recent_purchases.parquet",
         "feedback_summary.json",
         "reorder_reminders.parquet",
     }
