@@ -91,22 +91,32 @@ segment_products as (
     from segment_product_popularity
 ),
 
+customers_with_open_slots as (
+    select customer_id from open_slots
+    where open_slot_count > 0
+),
+
 unavailable as (
-    -- products a customer cannot get as a fallback: bought, or already recommended by a rule;
-    -- each with the customer's segment, so that counting them per L2 below is a plain join on
+    -- products a customer cannot get as a fallback: bought, or already recommended by the
+    -- method; only for customers with an open slot (the others need no fallback), each with
+    -- the customer's segment, so that counting them per L2 below is a plain join on
     -- (segment, product). Joining through profiles instead closes a loop that DuckDB may
     -- start with customers × segment products (130 million rows at 1M invoice lines).
     select
-        customer_id,
-        segment,
-        product_id
+        basket.customer_id,
+        basket.segment,
+        basket.product_id
     from basket
+    inner join customers_with_open_slots
+        on basket.customer_id = customers_with_open_slots.customer_id
     union
     select
-        customer_id,
-        segment,
-        recommended_product as product_id
+        rule_recommendations.customer_id,
+        rule_recommendations.segment,
+        rule_recommendations.recommended_product as product_id
     from rule_recommendations
+    inner join customers_with_open_slots
+        on rule_recommendations.customer_id = customers_with_open_slots.customer_id
 ),
 
 unavailable_per_l2 as (
