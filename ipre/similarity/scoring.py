@@ -112,7 +112,7 @@ def score_customers(inputs: ScoringInputs, depth: int) -> pd.DataFrame:
         (np.ones(int(keep.sum()), dtype=bool), (bought_rows[keep], bought_cols[keep])),
         shape=(len(customers), len(products)),
     )
-    available = np.isin(products, inputs.available.astype(str).to_numpy())
+    available = np.asarray(product_index.isin(inputs.available.astype(str)))
     momentum = (
         inputs.momentum.astype({"product_id": str})
         .set_index("product_id")["momentum_factor"]
