@@ -157,24 +157,6 @@ customer_l2_depths as (
     where open_slots.open_slot_count > 0
 ),
 
-customer_l2_quantities as (
-    select
-        customer_id,
-        l2_category,
-        {{ median('order_quantity') }} as median_order_quantity
-    from order_quantities
-    group by customer_id, l2_category
-),
-
-segment_product_quantities as (
-    select
-        segment,
-        product_id,
-        {{ median('order_quantity') }} as median_order_quantity
-    from order_quantities
-    group by segment, product_id
-),
-
 candidates as (
     select
         customer_l2_depths.customer_id,
@@ -195,6 +177,39 @@ candidates as (
             customer_l2_depths.customer_id = unavailable.customer_id
             and segment_products.product_id = unavailable.product_id
     where unavailable.product_id is null
+),
+
+customer_l2_quantities as (
+    -- medians only where a candidate needs one (a median sorts its group: over every
+    -- customer it is the most expensive step at 10M lines)
+    select
+        order_quantities.customer_id,
+        order_quantities.l2_category,
+        {{ median('order_quantities.order_quantity') }} as median_order_quantity
+    from order_quantities
+    inner join customers_with_open_slots
+        on order_quantities.customer_id = customers_with_open_slots.customer_id
+    group by order_quantities.customer_id, order_quantities.l2_category
+),
+
+candidate_segment_products as (
+    select distinct
+        segment,
+        recommended_product
+    from candidates
+),
+
+segment_product_quantities as (
+    select
+        order_quantities.segment,
+        order_quantities.product_id,
+        {{ median('order_quantities.order_quantity') }} as median_order_quantity
+    from order_quantities
+    inner join candidate_segment_products
+        on
+            order_quantities.segment = candidate_segment_products.segment
+            and order_quantities.product_id = candidate_segment_products.recommended_product
+    group by order_quantities.segment, order_quantities.product_id
 ),
 
 with_affinity as (
