@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ipre.params.check import project_vars
-from ipre.params.domains import DOMAINS
+from ipre.params.domains import DOMAINS, DomainError
 
 ALERT_PREFIX = "alert_"
 
@@ -28,7 +28,13 @@ def alert_vars(*layers: Mapping[str, Any]) -> dict[str, Any]:
     merged = {k: v for k, v in project_vars().items() if k.startswith(ALERT_PREFIX)}
     for layer in layers:
         merged.update({k: v for k, v in layer.items() if k.startswith(ALERT_PREFIX)})
-    return {name: DOMAINS[name].check(value) for name, value in merged.items()}
+    checked = {}
+    for name, value in merged.items():
+        try:
+            checked[name] = DOMAINS[name].check(value)
+        except DomainError as err:
+            raise DomainError(f"{name}: {err}") from None
+    return checked
 
 
 def thresholds(*layers: Mapping[str, Any]) -> Thresholds:
