@@ -144,9 +144,9 @@ def _silhouette(run: Run, low: float) -> Check:
         message = f"Silhouette: every segment is above {low:g} (lowest {value:.3f})."
     else:
         message = (
-            f"Silhouette: {below} of {scored} segments have poor cluster separation; the lowest "
-            f"is {value:.3f} ({run.get('min_silhouette_segment')}), not above the alert level "
-            f"{low:g} ({var})."
+            f"Silhouette: {below} of the {scored} segments with two clusters or more have "
+            f"poor cluster separation; the lowest is {value:.3f} "
+            f"({run.get('min_silhouette_segment')}), not above the alert level {low:g} ({var})."
         )
     return Check("silhouette", value, low, ">", var, ok, message)
 
