@@ -155,3 +155,31 @@ def test_missing_warehouse_or_history_exits_2(tmp_path: Path) -> None:
     empty = tmp_path / "empty.duckdb"
     duckdb.connect(str(empty)).close()
     assert cli.main(["--db", str(empty), "--out", str(tmp_path / "r.html")]) == 2
+
+
+def test_sections_without_data_say_so_instead_of_drawing_empty_charts(
+    published_sample: tuple[Path, Path]
+) -> None:
+    """A build without feedback, evaluation or recommendations still renders every section."""
+    from dataclasses import replace
+
+    from ipre.report import charts
+    from ipre.report.data import load
+    from ipre.report.render import figures, render
+
+    with duckdb.connect(str(published_sample[0]), read_only=True) as con:
+        data = load(con)
+    assert data.evaluation == []  # the session build has no eval_metrics
+    empty = replace(
+        data, coverage=[], acceptance={"segment": [], "l2_category": []},
+        calibration={**(data.calibration or {}), "acceptance_rate": None,
+                     "rationale": "No feedback in the last 365 days. Holding thresholds."},
+        top_products={"recommended": [], "trigger": []}, score_bins=[], examples=[],
+    )
+    drawn = {name for name, fig in figures(empty).items() if fig is not None}
+    assert drawn == {"sources", "trend"}
+    html = render(empty)
+    for words in ("No customer master", "No feedback in the last 365 days",
+                  "No recommended product", "No published score", "make eval"):
+        assert words in html
+    assert charts.sources({"customers_via_similarity": 0}) is None
