@@ -7,8 +7,10 @@
 3. ``dbt build`` runs with ``IPRE_DUCKDB_PATH`` pointing at a new file
    ``.<name>.build-<pid>.duckdb`` next to the published one, and a spill directory of its own
    (removed afterwards). A full build starts from an empty file (no dead space from the old
-   tables); a partial build (``-- --select ...``) starts from a copy of the published warehouse
-   (its write-ahead log folded in), since the unselected models' tables come from it.
+   tables) holding only the history tables (``pipeline_runs``) copied from the published one,
+   so the incremental model appends to them; a partial build (``-- --select ...``) starts from
+   a copy of the published warehouse (its write-ahead log folded in), since the unselected
+   models' tables come from it.
 4. Only when dbt exits 0 (every model built and every error-severity test passed): tables of
    the published warehouse the build did not create (``eval_metrics``, ``ipre_build_log``, ...)
    are copied in, the build is logged in ``ipre_build_log``, and the new file is checkpointed
@@ -43,6 +45,9 @@ from ipre.params.check import VarsError, parse_vars, preflight, report
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILD_LOG_TABLE = "ipre_build_log"
 PROG = "ipre build"
+# Incremental models that keep one row per build: a full build into an empty file starts from
+# the published rows, so the history survives every rebuild (docs/monitoring.md).
+HISTORY_TABLES = ("pipeline_runs",)
 SELECTION_ARGS = {"-s", "--select", "--exclude", "--selector", "--resource-type", "--models", "-m"}
 
 
@@ -193,6 +198,33 @@ def carry_over(published: Path, temp: Path) -> list[str]:
     return copied
 
 
+def seed_history(published: Path, temp: Path) -> list[str]:
+    """Copy the history tables (HISTORY_TABLES, schema main) of the published warehouse into
+    the empty temp file, so the build's incremental models append to the published history."""
+    import duckdb
+
+    if not published.exists():
+        return []
+    copied = []
+    with duckdb.connect(str(temp)) as con:
+        path = str(published).replace("'", "''")
+        con.execute(f"attach '{path}' as ipre_previous (read_only)")
+        present = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_catalog = "
+                "'ipre_previous' and table_schema = 'main' and table_type = 'BASE TABLE'"
+            ).fetchall()
+        }
+        for name in HISTORY_TABLES:
+            if name in present:
+                con.execute(f'create table main."{name}" as select * from ipre_previous."{name}"')
+                copied.append(name)
+        con.execute("detach ipre_previous")
+        con.execute("checkpoint")
+    return copied
+
+
 def copy_published(published: Path, temp: Path) -> None:
     """Copy the published warehouse (and its WAL, if any) to temp and checkpoint the copy."""
     remove_db_files(temp)
@@ -329,6 +361,9 @@ def run_build(options: BuildOptions) -> int:
                 copy_published(db, temp)
             else:
                 remove_db_files(temp)
+                kept = seed_history(db, temp)
+                if kept:
+                    say(f"history carried into the new file: {', '.join(kept)}")
             say(f"building into {temp} (published warehouse: {db})")
             code = subprocess.run(
                 dbt_command(options, overrides), env=dbt_env(temp, spill), check=False

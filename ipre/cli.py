@@ -15,6 +15,8 @@ COMMANDS: dict[str, str] = {
     "evaluate": "ipre.evaluation.cli",
     "check-vars": "ipre.params.check",
     "build": "ipre.build",
+    "check": "ipre.monitoring.check",
+    "report": "ipre.report.cli",
 }
 
 

@@ -2,7 +2,9 @@
 
 Inputs kept and quarantined (input_reconciliation, quarantined_rows by reason), rows per mart
 table, and the recommendation quality table (customers covered, via rules vs fallback, with
-exactly top_k, score range, distinct scores). Tables not built yet are reported as such.
+exactly top_k, score range, distinct scores). Tables not built yet are reported as such. It
+ends with the verdict of `ipre check` on the last build, the master's customers that get no
+recommendation by design (lapsed, unknown segment) and where the report is.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from typing import Any
 import duckdb
 
 from ipre.export import default_db_path
+from ipre.monitoring.runs import latest_and_previous, read_runs, run_vars
+from ipre.monitoring.thresholds import thresholds
+from ipre.monitoring.verdict import judge
+from ipre.report.cli import default_report_path
 
 MART_TABLES = (
     "market_basket",
@@ -31,6 +37,9 @@ MART_TABLES = (
     "reorder_reminders",
     "input_reconciliation",
     "quarantined_rows",
+    "customer_coverage",
+    "product_recommendation_counts",
+    "pipeline_runs",
 )
 
 QUALITY_SQL = """
@@ -180,6 +189,30 @@ def reorder_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[st
     return lines + table(rows, ["Metric", "Value"])
 
 
+def verdict_section(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The last build's verdict (the same as `ipre check` and the report), the customers of
+    the master left out by design, and the report's path."""
+    lines = ["Verdict (make check; docs/monitoring.md)"]
+    runs = read_runs(con)
+    if not runs:
+        lines.append("  pipeline_runs: not built yet")
+    else:
+        latest, previous = latest_and_previous(runs)
+        verdict = judge(latest, previous, thresholds(run_vars(latest)))
+        lines.append(f"  {verdict.headline()}")
+        lines += [f"  - {check.message}" for check in verdict.breaches]
+        lines.append(
+            f"  Customers of the master without recommendations by design: "
+            f"{latest['customers_lapsed_of_master']:,} lapsed (no purchase in the recency "
+            f"window), {latest['customers_unknown_segment_of_master']:,} unknown segment, "
+            f"{latest['customers_never_bought_of_master']:,} never bought "
+            f"(of {latest['customers_in_master']:,})"
+        )
+    report = default_report_path()
+    lines.append(f"Report: {report}" if report.exists() else "Report: not written (make report)")
+    return lines
+
+
 def build_top_k(con: duckdb.DuckDBPyConnection, tables: set[str]) -> int:
     """The build's top_k var, as recorded in pipeline_health; 5 (the spec default) if absent."""
     if "pipeline_health" in tables:
@@ -240,6 +273,7 @@ def main(argv: list[str]) -> int:
                 marts_section(con, tables),
                 quality_section(con, tables, args.top_k or build_top_k(con, tables)),
                 reorder_section(con, tables),
+                verdict_section(con),
             ]
             warnings = build_warnings(con, tables)
     except duckdb.Error as err:

@@ -283,6 +283,13 @@ DOMAINS: dict[str, Domain] = {
     "reorder_max_overdue": Number(1, low_open=True, note="intervals; later = lapsed"),
     "reorder_top_k": Integer(1),
     "reorder_horizon_days": Integer(1, note="evaluation only"),
+    # alert thresholds of `ipre check` and the report's verdict (docs/monitoring.md)
+    "alert_min_acceptance_rate": Fraction(),
+    "alert_min_coverage": Fraction(),
+    "alert_max_below_top_k_share": Fraction(),
+    "alert_min_silhouette": Number(-1, 1, note="silhouette range"),
+    "alert_min_association_rules": Integer(0),
+    "alert_max_drop_share": Fraction(note="share of the previous build's value"),
 }
 
 

@@ -3,6 +3,60 @@
     (macros/check_var_domains.sql). -#}
 {% macro ipre_var_domains() -%}
 {{ return(fromjson('{
+ "alert_max_below_top_k_share": {
+  "choices": [],
+  "describe": "a number in [0, 1]",
+  "high": 1,
+  "kind": "number",
+  "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
+ "alert_max_drop_share": {
+  "choices": [],
+  "describe": "a number in [0, 1] (share of the previous build\'s value)",
+  "high": 1,
+  "kind": "number",
+  "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
+ "alert_min_acceptance_rate": {
+  "choices": [],
+  "describe": "a number in [0, 1]",
+  "high": 1,
+  "kind": "number",
+  "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
+ "alert_min_association_rules": {
+  "choices": [],
+  "describe": "an integer >= 0",
+  "high": null,
+  "kind": "integer",
+  "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
+ "alert_min_coverage": {
+  "choices": [],
+  "describe": "a number in [0, 1]",
+  "high": 1,
+  "kind": "number",
+  "low": 0,
+  "low_open": false,
+  "nullable": false
+ },
+ "alert_min_silhouette": {
+  "choices": [],
+  "describe": "a number in [-1, 1] (silhouette range)",
+  "high": 1,
+  "kind": "number",
+  "low": -1,
+  "low_open": false,
+  "nullable": false
+ },
  "as_of_date": {
   "choices": [],
   "describe": "a date YYYY-MM-DD, or null (null = the last invoice date)",

@@ -120,3 +120,54 @@ def association_warehouse(generated_data: Path, tmp_path_factory: pytest.TempPat
     """DuckDB file with the association marts (and their parents) built with default vars."""
     db_path = tmp_path_factory.mktemp("warehouse") / "default.duckdb"
     return build_warehouse(generated_data, db_path, select=ASSOCIATION_SELECT)
+
+
+def ipre_build(
+    db: Path, export_dir: Path, vars: Mapping[str, object] | None = None,
+    dbt_args: Sequence[str] = (),
+) -> subprocess.CompletedProcess[str]:
+    """`ipre build` of the bundled sample (plus vars) into db, in a subprocess with its own dbt
+    target, logs and spill dirs under db's folder."""
+    work = db.parent / "work"
+    env = dict(os.environ)
+    env.update(
+        DBT_PROJECT_DIR=str(ROOT),
+        DBT_PROFILES_DIR=str(ROOT),
+        DBT_TARGET_PATH=str(work / "target"),
+        DBT_LOG_PATH=str(work / "logs"),
+        IPRE_DUCKDB_TEMP_DIRECTORY=str(work / "spill"),
+        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
+    )
+    env.pop("IPRE_VARS", None)
+    command = [sys.executable, "-m", "ipre.cli", "build", "--db", str(db)]
+    command += ["--export-dir", str(export_dir), "--vars", json.dumps(dict(vars or {}))]
+    if dbt_args:
+        command += ["--", *dbt_args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+# The run history a published warehouse had before the session's build: one build recorded by
+# an older pipeline_runs (fewer columns). The full build starts from an empty file, so the row
+# survives only if `ipre build` carries the history over and the model appends to it.
+EARLIER_RUN_SQL = """
+create table main.pipeline_runs as select
+    'earlier-run' as run_id, timestamp '2026-01-05 06:00:00' as run_started_at,
+    date '2026-01-04' as reference_date, false as is_as_of, date '2026-01-04' as last_invoice_date,
+    'spec' as ranking_method, 'earlier' as vars_hash, '{}' as vars_json, 5 as top_k,
+    0.99::double as coverage, 1500::double as association_rules_generated
+"""
+
+
+@pytest.fixture(scope="session")
+def published_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The bundled sample built once by `ipre build` on top of a warehouse holding an earlier
+    run (EARLIER_RUN_SQL), and its export dir. Read-only for tests: copy it to change it."""
+    import duckdb
+
+    base = tmp_path_factory.mktemp("published_sample")
+    db, export_dir = base / "ipre.duckdb", base / "export"
+    with duckdb.connect(str(db)) as con:
+        con.execute(EARLIER_RUN_SQL)
+    result = ipre_build(db, export_dir)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return db, export_dir

@@ -115,3 +115,26 @@ def test_reorder_reminder_volume(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert lines["Customer × product rhythms"].strip() == "3 (2 customers)"
     assert lines["Due"].strip() == "2"
     assert lines["Reminders (due, in stock, top k)"].strip() == "1 for 1 customers"
+
+
+def test_summary_ends_with_verdict_left_out_customers_and_report_path(
+    published_sample: tuple[Path, Path], capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    report = tmp_path / "index.html"
+    monkeypatch.setenv("IPRE_REPORT_PATH", str(report))
+    code, out = run(["--db", str(published_sample[0])], capsys)
+    assert code == 0
+    tail = out.rstrip().splitlines()[-5:]
+    assert tail[0] == "Verdict (make check; docs/monitoring.md)"
+    assert tail[1] == "  Needs attention: silhouette."  # the sample's expected breach (README)
+    with duckdb.connect(str(published_sample[0]), read_only=True) as con:
+        counts = dict(con.execute(
+            "select coverage_status, count(*) from customer_coverage group by all").fetchall())
+    assert counts.get("lapsed", 0) > 0  # the sample has lapsed customers (README)
+    assert f"{counts['lapsed']:,} lapsed" in tail[3]
+    assert f"{counts.get('unknown_segment', 0):,} unknown segment" in tail[3]
+    assert tail[4] == "Report: not written (make report)"
+    report.write_text("<html></html>")
+    code, out = run(["--db", str(published_sample[0])], capsys)
+    assert out.rstrip().splitlines()[-1] == f"Report: {report}"
