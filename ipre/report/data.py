@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from ipre.evaluation.runner import dataset_label
 from ipre.monitoring.runs import Run, latest_and_previous, read_runs, run_vars
 from ipre.monitoring.thresholds import thresholds
 from ipre.monitoring.verdict import Verdict, judge
@@ -121,13 +122,16 @@ def examples(con: duckdb.DuckDBPyConnection) -> Rows:
     """, [EXAMPLE_CUSTOMERS])
 
 
-def evaluation(con: duckdb.DuckDBPyConnection, present: set[str]) -> Rows:
-    """The latest `ipre evaluate` run: each model's mean metrics over its cutoffs."""
+def evaluation(con: duckdb.DuckDBPyConnection, present: set[str], dataset: str) -> Rows:
+    """The latest `ipre evaluate` run on the build's own dataset (eval_metrics keeps runs of
+    every dataset: a real-data build must not show the sample's scores): each model's mean
+    metrics over its cutoffs."""
     if "eval_metrics" not in present:
         return []
     return fetch(con, """
         with latest as (
-            select run_id from eval_metrics order by run_at_utc desc limit 1
+            select run_id from eval_metrics where dataset = ?
+            order by run_at_utc desc limit 1
         )
         select
             model, any_value(dataset) as dataset, count(*) as cutoffs,
@@ -138,7 +142,7 @@ def evaluation(con: duckdb.DuckDBPyConnection, present: set[str]) -> Rows:
         where run_id = (select run_id from latest) and ndcg_at_5 is not null
         group by model
         order by ndcg_at_5 desc, model
-    """)
+    """, [dataset])
 
 
 def parameters(run: Run) -> Rows:
@@ -164,6 +168,6 @@ def load(con: duckdb.DuckDBPyConnection) -> ReportData:
         top_products={role: top_products(con, role) for role in ("recommended", "trigger")},
         score_bins=score_bins(con),
         examples=examples(con),
-        evaluation=evaluation(con, present),
+        evaluation=evaluation(con, present, dataset_label(run_vars(latest))),
         parameters=parameters(latest),
     )

@@ -35,7 +35,10 @@ SECTIONS = ["verdict", "coverage", "sources", "acceptance", "trend", "products",
 MAX_BYTES = 8_000_000  # small enough to e-mail
 
 
-def eval_rows(models: list[str]) -> pa.Table:
+def eval_rows(
+    models: list[str], dataset: str = "sample", run_id: str = "eval-1",
+    run_at: datetime = datetime(2026, 1, 1),
+) -> pa.Table:
     """eval_metrics rows as `ipre evaluate` appends them (two cutoffs of one run)."""
     rows: list[dict[str, Any]] = []
     for cutoff in (date(2025, 11, 1), date(2025, 12, 1)):
@@ -43,8 +46,8 @@ def eval_rows(models: list[str]) -> pa.Table:
             row = {field.name: None for field in EVAL_METRICS_SCHEMA}
             row.update(model=model, n_customers=300, ndcg_at_5=0.3 - 0.05 * rank,
                        hit_rate_at_5=0.5 - 0.05 * rank, recall_at_5=0.2, catalogue_coverage=0.4,
-                       cutoff_date=cutoff, horizon_days=90, run_id="eval-1",
-                       run_at_utc=datetime(2026, 1, 1), dataset="sample", vars="{}")
+                       cutoff_date=cutoff, horizon_days=90, run_id=run_id,
+                       run_at_utc=run_at, dataset=dataset, vars="{}")
             rows.append(row)
     return pa.Table.from_pylist(rows, schema=EVAL_METRICS_SCHEMA)
 
@@ -183,3 +186,23 @@ def test_sections_without_data_say_so_instead_of_drawing_empty_charts(
                   "No recommended product", "No published score", "make eval"):
         assert words in html
     assert charts.sources({"customers_via_similarity": 0}) is None
+
+
+def test_evaluation_is_the_latest_run_on_the_builds_own_dataset(
+    published_sample: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """eval_metrics keeps runs of every dataset: a newer run on other data (here a real-data
+    backtest) must not be shown as the evaluation of this sample build."""
+    from ipre.report.data import load
+
+    db = tmp_path / "ipre.duckdb"
+    shutil.copyfile(published_sample[0], db)
+    write_eval_metrics(db, eval_rows(["engine", "ease"]))
+    write_eval_metrics(db, eval_rows(
+        ["sar_item_item"], dataset="online-retail-2009-2010", run_id="eval-2",
+        run_at=datetime(2026, 2, 1),
+    ))
+    with duckdb.connect(str(db), read_only=True) as con:
+        data = load(con)
+    assert {row["model"] for row in data.evaluation} == {"engine", "ease"}
+    assert {row["dataset"] for row in data.evaluation} == {"sample"}
