@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 
 from ipre.export import default_db_path
+from ipre.monitoring.reorder_volume import REORDER_SQL
 from ipre.monitoring.runs import latest_and_previous, read_runs, run_vars
 from ipre.monitoring.thresholds import thresholds
 from ipre.monitoring.verdict import judge
@@ -160,16 +161,6 @@ def quality_section(con: duckdb.DuckDBPyConnection, tables: set[str], top_k: int
     ]
     return lines + table(rows, ["Metric", "Value"])
 
-
-REORDER_SQL = """
-select
-    count(*) as rhythms,
-    count(distinct customer_id) as customers,
-    coalesce(sum(case when is_due then 1 else 0 end), 0) as due,
-    coalesce(sum(case when is_reminder then 1 else 0 end), 0) as reminders,
-    count(distinct case when is_reminder then customer_id end) as reminded_customers
-from reorder_reminders
-"""
 
 
 def reorder_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:

@@ -115,17 +115,17 @@ def trend(runs: list[Run]) -> go.Figure | None:
     )
 
 
-def top_products(rows: Rows, title: str) -> go.Figure | None:
+def top_products(rows: Rows, title: str, unit: str = "recommendations") -> go.Figure | None:
     if not rows:
         return None
     labels = [f"{row['product_name'] or row['product_id']} ({row['product_id']})" for row in rows]
     fig = go.Figure(go.Bar(
         x=[row["recommendation_count"] for row in rows], y=labels, orientation="h",
         marker_color=NEUTRAL, customdata=[row["l2_category"] for row in rows],
-        hovertemplate="%{y}<br>%{customdata}: %{x} recommendations<extra></extra>",
+        hovertemplate=f"%{{y}}<br>%{{customdata}}: %{{x}} {unit}<extra></extra>",
     ))
     fig.update_yaxes(autorange="reversed")
-    return layout(fig, title, height=40 + 26 * len(rows) + 60, xaxis_title="recommendations")
+    return layout(fig, title, height=40 + 26 * len(rows) + 60, xaxis_title=unit)
 
 
 def scores(rows: Rows, width: float) -> go.Figure | None:

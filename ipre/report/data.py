@@ -8,6 +8,7 @@ from typing import Any
 import duckdb
 
 from ipre.evaluation.runner import dataset_label
+from ipre.monitoring.reorder_volume import REORDER_SQL
 from ipre.monitoring.runs import Run, latest_and_previous, read_runs, run_vars
 from ipre.monitoring.thresholds import thresholds
 from ipre.monitoring.verdict import Verdict, judge
@@ -31,6 +32,8 @@ class ReportData:
     examples: Rows
     evaluation: Rows
     parameters: Rows
+    reorders: dict[str, Any] | None = None
+    top_reminded: Rows = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
@@ -145,6 +148,31 @@ def evaluation(con: duckdb.DuckDBPyConnection, present: set[str], dataset: str) 
     """, [dataset])
 
 
+def reorders(con: duckdb.DuckDBPyConnection, present: set[str]) -> dict[str, Any] | None:
+    """The reminder volume of reorder_reminders (the same query as the terminal summary)."""
+    if "reorder_reminders" not in present:
+        return None
+    rows = fetch(con, REORDER_SQL)
+    return rows[0] if rows else None
+
+
+def top_reminded(con: duckdb.DuckDBPyConnection, present: set[str]) -> Rows:
+    """The products most often in a reminder, with their names (docs/reorders.md)."""
+    if "reorder_reminders" not in present:
+        return []
+    return fetch(con, """
+        select
+            r.product_id, p.product_name, any_value(r.l2_category) as l2_category,
+            count(*) as recommendation_count
+        from reorder_reminders as r
+        left join staging.stg_erp__products as p on r.product_id = p.product_id
+        where r.is_reminder
+        group by r.product_id, p.product_name
+        order by recommendation_count desc, r.product_id
+        limit ?
+    """, [TOP_PRODUCTS])
+
+
 def parameters(run: Run) -> Rows:
     """Every var of the build, flagged where it differs from dbt_project.yml's default."""
     defaults = project_vars()
@@ -170,4 +198,6 @@ def load(con: duckdb.DuckDBPyConnection) -> ReportData:
         examples=examples(con),
         evaluation=evaluation(con, present, dataset_label(run_vars(latest))),
         parameters=parameters(latest),
+        reorders=reorders(con, present),
+        top_reminded=top_reminded(con, present),
     )

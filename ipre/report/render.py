@@ -36,6 +36,8 @@ def figures(data: ReportData) -> dict[str, go.Figure | None]:
             data.top_products["recommended"], "Most recommended products"),
         "top_triggers": charts.top_products(
             data.top_products["trigger"], "Purchases that trigger the most recommendations"),
+        "top_reminded": charts.top_products(
+            data.top_reminded, "Products most often in a reorder reminder", "reminders"),
         "scores": charts.scores(data.score_bins, SCORE_BIN),
         "evaluation": charts.evaluation(data.evaluation),
     }

@@ -30,8 +30,8 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SECTIONS = ["verdict", "coverage", "sources", "acceptance", "trend", "products", "scores",
-            "evaluation", "parameters"]
+SECTIONS = ["verdict", "coverage", "sources", "acceptance", "trend", "products", "reorders",
+            "scores", "evaluation", "parameters"]
 MAX_BYTES = 8_000_000  # small enough to e-mail
 
 
@@ -108,7 +108,7 @@ def test_every_chart_renders_as_a_non_empty_svg(browser_page: dict[str, Any]) ->
     ids = [chart["id"] for chart in browser_page["charts"]]
     assert ids == [f"chart-{name}" for name in (
         "coverage", "sources", "acceptance_segment", "acceptance_l2", "trend",
-        "top_recommended", "top_triggers", "scores", "evaluation")]
+        "top_recommended", "top_triggers", "top_reminded", "scores", "evaluation")]
     for chart in browser_page["charts"]:
         assert chart["width"] > 100 and chart["height"] > 100, chart
         assert chart["marks"] > 0, chart
@@ -178,12 +178,14 @@ def test_sections_without_data_say_so_instead_of_drawing_empty_charts(
         calibration={**(data.calibration or {}), "acceptance_rate": None,
                      "rationale": "No feedback in the last 365 days. Holding thresholds."},
         top_products={"recommended": [], "trigger": []}, score_bins=[], examples=[],
+        reorders=None, top_reminded=[],
     )
     drawn = {name for name, fig in figures(empty).items() if fig is not None}
     assert drawn == {"sources", "trend"}
     html = render(empty)
     for words in ("No customer master", "No feedback in the last 365 days",
-                  "No recommended product", "No published score", "make eval"):
+                  "No recommended product", "No published score", "make eval",
+                  "no <code>reorder_reminders</code> table"):
         assert words in html
     assert charts.sources({"customers_via_similarity": 0}) is None
 
@@ -206,3 +208,23 @@ def test_evaluation_is_the_latest_run_on_the_builds_own_dataset(
         data = load(con)
     assert {row["model"] for row in data.evaluation} == {"engine", "ease"}
     assert {row["dataset"] for row in data.evaluation} == {"sample"}
+
+
+def test_reorder_section_counts_the_reminders_of_the_build(
+    published_sample: tuple[Path, Path]
+) -> None:
+    """The reminder volume and the most reminded products come from reorder_reminders."""
+    from ipre.report.data import load
+
+    with duckdb.connect(str(published_sample[0]), read_only=True) as con:
+        data = load(con)
+        reminders, customers = con.execute(
+            "select count(*), count(distinct customer_id) from reorder_reminders"
+            " where is_reminder"
+        ).fetchone()
+    assert data.reorders is not None
+    assert (data.reorders["reminders"], data.reorders["reminded_customers"]) == (
+        reminders, customers)
+    assert reminders > 0
+    assert sum(row["recommendation_count"] for row in data.top_reminded) <= reminders
+    assert all(row["product_name"] for row in data.top_reminded)
