@@ -2,7 +2,10 @@
 
 Starts both servers as subprocesses on free loopback ports over the same synthetic export,
 drives each with the same closed-loop client (keep-alive raw sockets, so the client costs little
-next to the server) and prints requests/s and p50/p99 latency for single and batch requests.
+next to the server) and prints requests/s and p50/p99 latency for single and batch requests,
+and each server's CPU time per request (user + system of its processes, from /proc: unlike
+latency, other load on a shared machine does not inflate it). ``--repeat N`` alternates the two
+servers N times, so both see the same machine load.
 
     PYTHONPATH=. .venv/bin/python bench/serve_bench.py [--customers 477,20000] [--seconds 5]
     PYTHONPATH=. .venv/bin/python bench/serve_bench.py --old-rev 42988fa --concurrency 50
@@ -204,6 +207,30 @@ def drive(port: int, requests: list[bytes], seconds: float, concurrency: int,
     return Result(len(latencies), elapsed, latencies, sum(e for _, e in per_thread))
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and its live children (gunicorn's workers), from /proc."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for proc in [pid, *(int(p) for p in children.stdout.split())]:
+        try:
+            with open(f"/proc/{proc}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def measured(proc: subprocess.Popen, port: int, requests: list[bytes],
+             args: argparse.Namespace) -> tuple[Result, float]:  # fmt: skip
+    """One run against ``port``; the result and the server's CPU microseconds per request
+    (less noisy than latency on a shared machine: other processes do not inflate it)."""
+    before = cpu_seconds(proc.pid)
+    result = drive(port, requests, args.seconds, args.concurrency, args.rate)
+    used = cpu_seconds(proc.pid) - before
+    return result, used / max(1, result.requests) * 1e6
+
+
 def start(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen(argv, env={**os.environ, **env}, stderr=subprocess.DEVNULL)
 
@@ -244,29 +271,20 @@ def bench_size(customers: int, args: argparse.Namespace, workdir: str) -> list[s
     try:
         wait_ready(ours_port)
         wait_ready(naive_port)
-        for name in scenarios(ours_port, ids, args.batch):
-            if args.only and name != args.only:
-                continue
-            ours = drive(
-                ours_port,
-                scenarios(ours_port, ids, args.batch)[name],
-                args.seconds,
-                args.concurrency,
-                args.rate,
-            )
-            naive = drive(
-                naive_port,
-                scenarios(naive_port, ids, args.batch)[name],
-                args.seconds,
-                args.concurrency,
-                args.rate,
-            )
-            lines.append(row(customers, name, ours, naive))
+        for _ in range(args.repeat):
+            for name in scenarios(ours_port, ids, args.batch):
+                if args.only and name != args.only:
+                    continue
+                ours = measured(procs[0], ours_port,
+                                scenarios(ours_port, ids, args.batch)[name], args)  # fmt: skip
+                naive = measured(other, naive_port,
+                                 scenarios(naive_port, ids, args.batch)[name], args)  # fmt: skip
+                lines.append(row(customers, name, ours, naive))
         if not args.old_rev:
             ours_us, naive_us = answer_cost_us(path, ids)
             lines.append(
                 f"| {customers:>7} | answer only, no HTTP: ipre {ours_us:.2f} us vs naive "
-                f"{naive_us:.0f} us = {naive_us / ours_us:,.0f}x | | | | | | | | |"
+                f"{naive_us:.0f} us = {naive_us / ours_us:,.0f}x | | | | | | | | | | | |"
             )
     finally:
         for proc in procs:
@@ -296,17 +314,22 @@ def answer_cost_us(path: str, ids: list[str], n: int = 2000) -> tuple[float, flo
     return ours, (time.perf_counter() - started) / (n // 10) * 1e6
 
 
-def row(customers: int, name: str, ours: Result, naive: Result) -> str:
+def row(customers: int, name: str, ours_run: tuple[Result, float],
+        naive_run: tuple[Result, float]) -> str:  # fmt: skip
+    (ours, ours_cpu), (naive, naive_cpu) = ours_run, naive_run
     return (
         f"| {customers:>7} | {name:<9} | {ours.rps:>8.0f} | {ours.pct(0.5):>6.2f} | "
-        f"{ours.pct(0.99):>6.2f} | {naive.rps:>8.0f} | {naive.pct(0.5):>7.2f} | "
-        f"{naive.pct(0.99):>7.2f} | {ours.rps / naive.rps:>6.1f}x | {ours.errors + naive.errors} |"
+        f"{ours.pct(0.99):>6.2f} | {ours_cpu:>5.0f} | {naive.rps:>8.0f} | "
+        f"{naive.pct(0.5):>7.2f} | {naive.pct(0.99):>7.2f} | {naive_cpu:>5.0f} | "
+        f"{ours.rps / naive.rps:>6.1f}x | {ours.errors + naive.errors} | "
+        f"{os.getloadavg()[0]:.1f} |"
     )
 
 
 HEADER = (
-    "| customers | request | ipre req/s | p50 ms | p99 ms | naive req/s | p50 ms | p99 ms "
-    "| speed-up | non-200 |\n|---|---|---|---|---|---|---|---|---|---|"
+    "| customers | request | ipre req/s | p50 ms | p99 ms | CPU us/req | naive req/s | p50 ms "
+    "| p99 ms | CPU us/req | speed-up | non-200 | load avg |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -319,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="open loop: total requests/s (default 0: closed loop)")
     parser.add_argument("--only", default=None, help="run only this scenario (single, batch100)")
     parser.add_argument("--batch", type=int, default=100, help="ids per batch request")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds per size, each running both servers in turn")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the IPRE server (e.g. MODEL_SERVER_THREADS=16)")
     parser.add_argument(

@@ -44,8 +44,10 @@ class Settings:
     # A request whose bytes stop arriving for this long is dropped (slow-client protection).
     read_timeout_s: float = 10.0
     graceful_timeout_s: int = 20
-    # One structured line per request (IPRE_ACCESS_LOG=0 turns it off).
+    # One structured line per request (IPRE_ACCESS_LOG=0 turns it off), written in batches
+    # every IPRE_ACCESS_LOG_FLUSH_SECONDS (accesslog.py).
     access_log: bool = True
+    access_log_flush_s: float = 0.5
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:
@@ -92,4 +94,5 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         read_timeout_s=_number(env, "IPRE_READ_TIMEOUT_SECONDS", 10.0),
         graceful_timeout_s=max(1, _int(env, "IPRE_GRACEFUL_TIMEOUT_SECONDS", 20)),
         access_log=env.get("IPRE_ACCESS_LOG", "1").strip().lower() not in {"0", "false", "off"},
+        access_log_flush_s=max(0.01, _number(env, "IPRE_ACCESS_LOG_FLUSH_SECONDS", 0.5)),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -143,3 +144,35 @@ def test_model_registry_checksum_is_checked_without_a_manifest(tmp_path: Path) -
     path.write_bytes(bytes(data))
     with pytest.raises(loader.IntegrityError, match="does not match"):
         loader.load_export(str(tmp_path))
+
+
+def test_access_log_lines_are_json_and_none_is_lost_while_flushing() -> None:
+    import io
+    import threading
+
+    from ipre_serve.accesslog import AccessLog
+
+    stream = io.StringIO()
+    access = AccessLog(stream)
+    access.record("BREW", "/x\n" + "y" * 500, 418, 0, 1.5)
+
+    def many(n: int) -> None:
+        for _ in range(2000):
+            access.record("POST", "/invocations", 200, n, 0.25)
+
+    threads = [threading.Thread(target=many, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        access.flush()  # flushing while others append
+    for thread in threads:
+        thread.join()
+    access.flush()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1 + 4 * 2000
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+    assert re.fullmatch(stamp + r" INFO ipre_serve\.access: \{.*\}", lines[0])
+    first = json.loads(lines[0].split("ipre_serve.access: ", 1)[1])
+    assert first == {"method": "BREW", "path": "/x\n" + "y" * 197 + "...", "status": 418,
+                     "ids": 0, "ms": 1.5}  # fmt: skip
+    assert {json.loads(x.split(": ", 1)[1])["ids"] for x in lines[1:]} == {0, 1, 2, 3}
