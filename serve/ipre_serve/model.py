@@ -52,7 +52,7 @@ def load(settings: config.Settings) -> Loaded:
     """Read, verify and index the export at ``settings.source`` (raises loader errors)."""
     fingerprint = loader.fingerprint(settings.source)
     export = loader.load_export(settings.source, settings.allow_empty)
-    index = build_index(export.table, export.no_recent)
+    index = build_index(export.table, export.no_recent, export.reorders)
     max_batch = _limit(settings, index)
     info: dict[str, Any] = {
         "source": settings.source,
@@ -61,6 +61,7 @@ def load(settings: config.Settings) -> Loaded:
         "rows": export.table.num_rows,
         "customers": len(index),
         "no_recent_purchases": len(export.no_recent),
+        "reorder_reminders": None if export.reorders is None else export.reorders.num_rows,
         "max_batch": max_batch,
         "verified": export.manifest is not None,
         "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

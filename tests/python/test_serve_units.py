@@ -91,7 +91,7 @@ def test_batch_limit_keeps_the_answer_under_6mb(top_k: int, reason: str) -> None
     assert len(index.batch(worst)) <= config.MAX_RESPONSE_BYTES
     assert len(index.batch(["\U0001f600" * 128] * limit)) <= config.MAX_RESPONSE_BYTES
     # and not needlessly small: one more id of the longest answer would not fit
-    per_id = max(index.largest_answer, 1629) + 1  # 1,629 bytes: the longest unknown-id answer
+    per_id = max(index.largest_answer, 1643) + 1  # 1,643 bytes: the longest unknown-id answer
     assert (limit + 1) * per_id > config.MAX_RESPONSE_BYTES - 64
 
 
@@ -176,3 +176,34 @@ def test_access_log_lines_are_json_and_none_is_lost_while_flushing() -> None:
     assert first == {"method": "BREW", "path": "/x\n" + "y" * 197 + "...", "status": 418,
                      "ids": 0, "ms": 1.5}  # fmt: skip
     assert {json.loads(x.split(": ", 1)[1])["ids"] for x in lines[1:]} == {0, 1, 2, 3}
+
+
+def test_reorder_reminders_shrink_the_batch_limit() -> None:
+    """The limit follows the longest answer, reminders included (top_k and reorder_top_k)."""
+    from serve_support import REORDER_SCHEMA, reorder_rows
+
+    table = pa.Table.from_pylist(fixture_rows(customers=3), schema=SCHEMA)
+    plain = build_index(table)
+    reminders = pa.Table.from_pylist(reorder_rows(("C00001",), per_customer=20),
+                                     schema=REORDER_SCHEMA)  # fmt: skip
+    with_reorders = build_index(table, reorders=reminders)
+    assert with_reorders.largest_answer > plain.largest_answer
+    limit = with_reorders.batch_limit(6_291_456, 128)
+    assert limit < plain.batch_limit(6_291_456, 128)
+    body = with_reorders.batch(["C00001"] * limit)
+    assert len(body) <= 6_291_456 and json.loads(body)["count"] == limit
+    ranks = [r["rank"] for r in json.loads(with_reorders.single("C00001"))["reorders"]]
+    assert ranks == list(range(1, 21))
+
+
+def test_reorder_rows_must_match_the_manifest(tmp_path: Path) -> None:
+    from serve_support import publish, reorder_rows
+
+    path = publish(tmp_path, fixture_rows(customers=2), reorders=reorder_rows())
+    assert loader.load_export(str(path)).reorders.num_rows == 4
+    manifest_file = tmp_path / "recommendations.manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["reorder_reminders"]["rows"] = 5
+    manifest_file.write_text(json.dumps(manifest))
+    with pytest.raises(loader.IntegrityError, match="reorder_reminders.parquet has 4 rows"):
+        loader.load_export(str(path))
