@@ -44,6 +44,9 @@ def test_publish_under_load_no_errors_then_new_data(tmp_path: Path) -> None:
     path = publish(tmp_path, OLD, reorders=OLD_REORDERS)
     with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), **WATCH}) as srv:
         srv.wait_ready()
+        deadline = time.monotonic() + 20  # both workers serving before the publish
+        while time.monotonic() < deadline and srv.log().count("ipre_serve: loaded ") < 2:
+            time.sleep(0.05)
         stop, errors, seen = threading.Event(), [], []
 
         def client() -> None:

@@ -207,3 +207,31 @@ def test_reorder_rows_must_match_the_manifest(tmp_path: Path) -> None:
     manifest_file.write_text(json.dumps(manifest))
     with pytest.raises(loader.IntegrityError, match="reorder_reminders.parquet has 4 rows"):
         loader.load_export(str(path))
+
+
+def test_a_publish_finishing_during_a_failed_first_load_is_picked_up(tmp_path: Path) -> None:
+    """The first load reads a half-published export (integrity error); the publish completes
+    before the watcher starts: the watcher still sees it as new and loads it."""
+    import threading
+
+    from ipre_serve import model
+    from serve_support import publish
+
+    path = publish(tmp_path, fixture_rows(customers=2), flip=True)  # caught half-way
+    settings = config.Settings(source=str(path), watch_s=0.02)
+    state = model.ModelState()
+    assert model.first_attempt(settings, state) and state.loaded is None
+    assert state.problem_code == "integrity_error"
+    publish(tmp_path, fixture_rows(customers=3))  # the publish completes
+    stop = threading.Event()
+    watcher = threading.Thread(target=model.watch, args=(settings, state, stop))
+    watcher.start()
+    try:
+        for _ in range(200):
+            if state.loaded is not None:
+                break
+            threading.Event().wait(0.02)
+    finally:
+        stop.set()
+        watcher.join()
+    assert state.loaded is not None and len(state.loaded.index) == 3
