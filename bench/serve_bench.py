@@ -2,7 +2,11 @@
 
 Starts both servers as subprocesses on free loopback ports over the same synthetic export,
 drives each with the same closed-loop client (keep-alive raw sockets, so the client costs little
-next to the server) and prints requests/s and p50/p99 latency for single and batch requests.
+next to the server) and prints requests/s and p50/p99 latency for single and batch requests,
+each server's CPU time per request (user + system of its processes, from /proc: unlike
+latency, other load on a shared machine does not inflate it) and how long its threads waited
+for a CPU per request (the scheduler's run_delay: the machine's load as the server felt it).
+``--repeat N`` alternates the two servers N times, so both see the same machine load.
 
     PYTHONPATH=. .venv/bin/python bench/serve_bench.py [--customers 477,20000] [--seconds 5]
     PYTHONPATH=. .venv/bin/python bench/serve_bench.py --old-rev 42988fa --concurrency 50
@@ -26,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -168,14 +173,17 @@ class Result:
 
 
 def drive(port: int, requests: list[bytes], seconds: float, concurrency: int,
-          rate: float = 0.0) -> Result:  # fmt: skip
+          rate: float = 0.0, at_end: Callable[[], None] | None = None) -> Result:  # fmt: skip
     """``concurrency`` keep-alive connections. Closed loop (``rate`` 0): each sends back to back.
     Open loop: together they send ``rate`` requests/s on a fixed schedule, and latency counts
     from the scheduled time (a late send is the server's delay too: no coordinated omission).
+    ``at_end`` runs once every connection has sent its last request, before any closes (a
+    thread-per-connection server still has its threads then).
     """
     stop_at = time.perf_counter() + seconds
     per_thread: list[tuple[list[float], int]] = []
     interval = concurrency / rate if rate else 0.0
+    finished, release = threading.Barrier(concurrency + 1), threading.Event()
 
     def worker(seed: int) -> None:
         rng, latencies, errors = random.Random(seed), [], 0
@@ -191,17 +199,85 @@ def drive(port: int, requests: list[bytes], seconds: float, concurrency: int,
                 errors += exchange(sock, rng.choice(requests)) != 200
                 latencies.append((time.perf_counter() - started) * 1000)
                 due += interval
+            finished.wait()
+            release.wait()
         per_thread.append((latencies, errors))
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(concurrency)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
+    finished.wait()
+    elapsed = time.perf_counter() - started
+    if at_end is not None:
+        at_end()
+    release.set()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
     latencies = [ms for lat, _ in per_thread for ms in lat]
     return Result(len(latencies), elapsed, latencies, sum(e for _, e in per_thread))
+
+
+def _processes(pid: int) -> list[int]:
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [pid, *(int(p) for p in children.stdout.split())]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and its live children (gunicorn's workers), from /proc."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for proc in _processes(pid):
+        try:
+            with open(f"/proc/{proc}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def run_queue_seconds(pid: int) -> float:
+    """Time the threads of ``pid`` and its children spent runnable but waiting for a CPU
+    (the scheduler's run_delay, /proc/<pid>/task/<tid>/schedstat): what other load costs."""
+    total = 0.0
+    for proc in _processes(pid):
+        try:
+            tasks = os.listdir(f"/proc/{proc}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{proc}/task/{task}/schedstat") as handle:
+                    total += int(handle.read().split()[1]) / 1e9
+            except (OSError, IndexError, ValueError):
+                continue
+    return total
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One run and the server's CPU and run-queue wait, in microseconds per request."""
+
+    result: Result
+    cpu_us: float
+    wait_us: float
+
+
+def measured(proc: subprocess.Popen, port: int, requests: list[bytes],
+             args: argparse.Namespace) -> Measured:  # fmt: skip
+    """One run against ``port``; the result, the server's CPU microseconds per request (less
+    noisy than latency on a shared machine: other processes do not inflate it) and how long
+    its threads waited for a CPU per request (the machine's load, seen by this server)."""
+    cpu, wait = cpu_seconds(proc.pid), run_queue_seconds(proc.pid)
+    end: list[float] = []
+
+    def snapshot() -> None:
+        end.extend((cpu_seconds(proc.pid), run_queue_seconds(proc.pid)))
+
+    result = drive(port, requests, args.seconds, args.concurrency, args.rate, snapshot)
+    cpu, wait = end[0] - cpu, end[1] - wait
+    count = max(1, result.requests)
+    return Measured(result, cpu / count * 1e6, wait / count * 1e6)
 
 
 def start(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
@@ -244,29 +320,20 @@ def bench_size(customers: int, args: argparse.Namespace, workdir: str) -> list[s
     try:
         wait_ready(ours_port)
         wait_ready(naive_port)
-        for name in scenarios(ours_port, ids, args.batch):
-            if args.only and name != args.only:
-                continue
-            ours = drive(
-                ours_port,
-                scenarios(ours_port, ids, args.batch)[name],
-                args.seconds,
-                args.concurrency,
-                args.rate,
-            )
-            naive = drive(
-                naive_port,
-                scenarios(naive_port, ids, args.batch)[name],
-                args.seconds,
-                args.concurrency,
-                args.rate,
-            )
-            lines.append(row(customers, name, ours, naive))
+        for _ in range(args.repeat):
+            for name in scenarios(ours_port, ids, args.batch):
+                if args.only and name != args.only:
+                    continue
+                ours = measured(procs[0], ours_port,
+                                scenarios(ours_port, ids, args.batch)[name], args)  # fmt: skip
+                naive = measured(other, naive_port,
+                                 scenarios(naive_port, ids, args.batch)[name], args)  # fmt: skip
+                lines.append(row(customers, name, ours, naive))
         if not args.old_rev:
             ours_us, naive_us = answer_cost_us(path, ids)
             lines.append(
                 f"| {customers:>7} | answer only, no HTTP: ipre {ours_us:.2f} us vs naive "
-                f"{naive_us:.0f} us = {naive_us / ours_us:,.0f}x | | | | | | | | |"
+                f"{naive_us:.0f} us = {naive_us / ours_us:,.0f}x | | | | | | | | | | | | | |"
             )
     finally:
         for proc in procs:
@@ -296,17 +363,22 @@ def answer_cost_us(path: str, ids: list[str], n: int = 2000) -> tuple[float, flo
     return ours, (time.perf_counter() - started) / (n // 10) * 1e6
 
 
-def row(customers: int, name: str, ours: Result, naive: Result) -> str:
+def row(customers: int, name: str, ours_run: Measured, naive_run: Measured) -> str:
+    ours, naive = ours_run.result, naive_run.result
     return (
         f"| {customers:>7} | {name:<9} | {ours.rps:>8.0f} | {ours.pct(0.5):>6.2f} | "
-        f"{ours.pct(0.99):>6.2f} | {naive.rps:>8.0f} | {naive.pct(0.5):>7.2f} | "
-        f"{naive.pct(0.99):>7.2f} | {ours.rps / naive.rps:>6.1f}x | {ours.errors + naive.errors} |"
+        f"{ours.pct(0.99):>6.2f} | {ours_run.cpu_us:>5.0f} | {ours_run.wait_us:>5.0f} | "
+        f"{naive.rps:>8.0f} | {naive.pct(0.5):>7.2f} | {naive.pct(0.99):>7.2f} | "
+        f"{naive_run.cpu_us:>5.0f} | {naive_run.wait_us:>5.0f} | "
+        f"{ours.rps / naive.rps:>6.1f}x | {ours.errors + naive.errors} | "
+        f"{os.getloadavg()[0]:.1f} |"
     )
 
 
 HEADER = (
-    "| customers | request | ipre req/s | p50 ms | p99 ms | naive req/s | p50 ms | p99 ms "
-    "| speed-up | non-200 |\n|---|---|---|---|---|---|---|---|---|---|"
+    "| customers | request | ipre req/s | p50 ms | p99 ms | CPU us/req | wait us/req "
+    "| naive req/s | p50 ms | p99 ms | CPU us/req | wait us/req | speed-up | non-200 "
+    "| load avg |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -319,6 +391,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="open loop: total requests/s (default 0: closed loop)")
     parser.add_argument("--only", default=None, help="run only this scenario (single, batch100)")
     parser.add_argument("--batch", type=int, default=100, help="ids per batch request")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds per size, each running both servers in turn")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the IPRE server (e.g. MODEL_SERVER_THREADS=16)")
     parser.add_argument(

@@ -9,8 +9,10 @@
   customers, top_k, the build (id, time, vars) and the export time; serve/ verifies the Parquet
   against it and serves nothing that does not match
 * ``feedback_summary`` -> ``<export dir>/feedback_summary.json`` (spec §4.6 shape)
-* ``reorder_reminders`` (rows with is_reminder) -> ``<export dir>/reorder_reminders.parquet``,
-  when the warehouse has the table (docs/reorders.md); the serving side does not read it yet
+* ``reorder_reminders`` (rows with is_reminder, with ``product_name``) ->
+  ``<export dir>/reorder_reminders.parquet``, when the warehouse has the table
+  (docs/reorders.md); the manifest lists it (sha256, rows, customers, most per customer) and
+  serve/ verifies it and answers each customer's reminders beside the recommendations
 
 The warehouse is opened read-only and each file is written to a temporary name in the target
 directory and then renamed over the old one (``os.replace``), so a reader never sees a
@@ -57,6 +59,19 @@ left join (
 order by r.customer_id, r.rank
 """
 REORDER_REMINDERS_FILE = "reorder_reminders.parquet"
+# The reminders (is_reminder rows) plus each product's name, as in EXPORT_QUERY.
+REORDER_QUERY = """
+select r.*, p.product_name
+from reorder_reminders as r
+left join (
+    select product_id, min(product_name) as product_name
+    from {products}
+    where quarantine_reason is null
+    group by product_id
+) as p on p.product_id = r.product_id
+where r.is_reminder
+order by r.customer_id, r.reorder_rank
+"""
 RATE_COLUMNS = (
     "acceptance_rate",
     "high_rate",
@@ -194,9 +209,11 @@ def manifest_document(con: duckdb.DuckDBPyConnection, parquet: Path, rows: int,
     }
 
 
-def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path) -> int:
+def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path,
+                           reminders: dict[str, Any] | None = None) -> int:  # fmt: skip
     """Write the recommendations (with product names) as Parquet, ordered by customer and rank,
-    then its manifest beside it; returns the rows written."""
+    then its manifest beside it; returns the rows written. ``reminders``: the manifest entry
+    of the reorder reminders already written beside it (``export_reorder_reminders``)."""
     query = export_query(con)
     no_recent = export_no_recent(con, target.with_name(NO_RECENT_FILE))
     manifest: dict[str, Any] = {}
@@ -209,6 +226,8 @@ def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path) -> int:
         manifest.update(manifest_document(con, tmp, rows, datetime.now(UTC)))
         manifest["file"] = target.name
         manifest["no_recent_purchases"] = no_recent
+        if reminders is not None:
+            manifest["reorder_reminders"] = reminders
 
     write_atomically(target, write)
     text = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
@@ -216,26 +235,42 @@ def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path) -> int:
     return int(manifest["rows"])
 
 
-def export_reorder_reminders(con: duckdb.DuckDBPyConnection, target: Path) -> int | None:
-    """Write the reminders (is_reminder rows of reorder_reminders) as Parquet, ordered by
-    customer and reorder_rank; rows written, or None when the warehouse has no such table."""
-    found = con.execute(
-        "select count(*) from information_schema.tables"
-        " where table_schema = 'main' and table_name = 'reorder_reminders'"
-    ).fetchone()
-    if not found or not found[0]:
+def reorder_query(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The reminders to export, or None when the warehouse has no reorder_reminders table."""
+    if _relation(con, "reorder_reminders") is None:
         return None
-    query = (
-        "select * from reorder_reminders where is_reminder order by customer_id, reorder_rank"
-    )
+    products = _relation(con, "stg_erp__products")
+    if products is None:  # a warehouse without staging (tests, old builds): names are null
+        return (
+            "select *, null::varchar as product_name from reorder_reminders where is_reminder "
+            "order by customer_id, reorder_rank"
+        )
+    return REORDER_QUERY.format(products=products)
+
+
+def export_reorder_reminders(con: duckdb.DuckDBPyConnection,
+                             target: Path) -> dict[str, Any] | None:  # fmt: skip
+    """Write the reminders (is_reminder rows of reorder_reminders, with product names) as
+    Parquet, ordered by customer and reorder_rank; returns their manifest entry (file, sha256,
+    rows, customers, the most reminders of one customer), or None when the warehouse has no
+    such table (nothing is written then)."""
+    query = reorder_query(con)
+    if query is None:
+        return None
+    entry: dict[str, Any] = {"file": target.name}
 
     def write(tmp: Path) -> None:
         path = str(tmp).replace("'", "''")
         con.execute(f"copy ({query}) to '{path}' (format parquet)")
+        customers, most = con.execute(
+            f"select count(*), coalesce(max(n), 0) from (select count(*) as n "
+            f"from read_parquet('{path}') group by customer_id)"
+        ).fetchone() or (0, 0)
+        entry.update(sha256=sha256_file(tmp), rows=pq.ParquetFile(tmp).metadata.num_rows,
+                     customers=int(customers), max_per_customer=int(most))  # fmt: skip
 
     write_atomically(target, write)
-    row = con.execute("select count(*) from reorder_reminders where is_reminder").fetchone()
-    return int(row[0]) if row else 0
+    return entry
 
 
 def _rates(row: dict[str, Any]) -> dict[str, Any]:
@@ -299,9 +334,10 @@ def main(argv: list[str]) -> int:
         return 1
     try:
         with duckdb.connect(str(db_path), read_only=True) as con:
-            rows = export_recommendations(con, out_dir / RECOMMENDATIONS_FILE)
-            document = export_feedback_summary(con, out_dir / FEEDBACK_SUMMARY_FILE)
+            # Written before the recommendations: the manifest, renamed last, lists it.
             reminders = export_reorder_reminders(con, out_dir / REORDER_REMINDERS_FILE)
+            rows = export_recommendations(con, out_dir / RECOMMENDATIONS_FILE, reminders)
+            document = export_feedback_summary(con, out_dir / FEEDBACK_SUMMARY_FILE)
     except duckdb.Error as err:
         print(f"ipre export: {err}", file=sys.stderr)
         return 1
@@ -312,5 +348,6 @@ def main(argv: list[str]) -> int:
     if reminders is None:
         print("ipre export: no reorder_reminders table in the warehouse; reminders not exported")
     else:
-        print(f"ipre export: {reminders:,} reorder reminders -> {out_dir / REORDER_REMINDERS_FILE}")
+        print(f"ipre export: {reminders['rows']:,} reorder reminders -> "
+              f"{out_dir / REORDER_REMINDERS_FILE}")
     return 0

@@ -1,9 +1,10 @@
 """Build ``model.tar.gz``: what SageMaker unpacks into /opt/ml/model for the server.
 
 Layout: ``recommendations.parquet`` (the export the server loads) with, when ``ipre export``
-wrote them beside it, its manifest and ``no_recent_purchases.parquet`` (the server verifies
-the Parquet against the manifest), ``artifacts/`` (the clustering artifacts, kept with the
-version they produced) and ``model_registry.json``.
+wrote them beside it, its manifest, ``no_recent_purchases.parquet`` and
+``reorder_reminders.parquet`` (the server verifies each against the manifest),
+``artifacts/`` (the clustering artifacts, kept with the version they produced) and
+``model_registry.json``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,11 @@ EXPORT_NAME = "recommendations.parquet"
 REGISTRY_NAME = "model_registry.json"
 ARTIFACTS_DIR = "artifacts"
 # Published by `ipre export` beside the Parquet (ipre/export.py); packed when present.
-EXPORT_SIBLINGS = ("recommendations.manifest.json", "no_recent_purchases.parquet")
+EXPORT_SIBLINGS = (
+    "recommendations.manifest.json",
+    "no_recent_purchases.parquet",
+    "reorder_reminders.parquet",
+)
 
 
 def export_siblings(recommendations: str) -> list[str]:

@@ -12,10 +12,10 @@ from http import HTTPStatus
 from typing import Any
 
 from . import config
+from .accesslog import AccessLog
 from .model import ModelState
 from .parsing import RequestError, clip, parse
 
-access_log = logging.getLogger("ipre_serve.access")
 log = logging.getLogger("ipre_serve")
 JSON_TYPE = "application/json"
 ROUTES: dict[str, tuple[str, ...]] = {
@@ -45,11 +45,14 @@ def _error(err: RequestError, headers: tuple[tuple[str, str], ...] = ()) -> Answ
 
 
 class App:
-    """One per worker process; ``state`` is filled by that worker's loader thread."""
+    """One per worker process; ``state`` is filled by that worker's loader thread; ``access``
+    (None: no access log) gets one line per request."""
 
-    def __init__(self, settings: config.Settings, state: ModelState | None = None) -> None:
+    def __init__(self, settings: config.Settings, state: ModelState | None = None,
+                 access: AccessLog | None = None) -> None:  # fmt: skip
         self.settings = settings
         self.state = state or ModelState()
+        self.access = access
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -63,15 +66,9 @@ class App:
         phrase = HTTPStatus(answer.status).phrase
         headers = [("Content-Type", JSON_TYPE), ("Content-Length", str(len(answer.body)))]
         start_response(f"{answer.status} {phrase}", headers + list(answer.headers))
-        if access_log.isEnabledFor(logging.INFO):
-            access_log.info(
-                '{"method":%s,"path":%s,"status":%d,"ids":%d,"ms":%.3f}',
-                json.dumps(method[:16]),
-                json.dumps(clip(path)),
-                answer.status,
-                answer.ids,
-                (time.perf_counter() - started) * 1000,
-            )
+        if self.access is not None:
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self.access.record(method, path, answer.status, answer.ids, elapsed_ms)
         # HEAD: the headers GET would carry (Content-Length included), no body (RFC 9110).
         return [] if method == "HEAD" else [answer.body]
 

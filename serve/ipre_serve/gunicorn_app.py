@@ -17,6 +17,7 @@ from gunicorn.workers import gthread
 from gunicorn.workers.gthread import ThreadWorker
 
 from . import config, model
+from .accesslog import AccessLog
 from .app import App
 
 log = logging.getLogger("ipre_serve")
@@ -76,6 +77,8 @@ def _post_worker_init(worker: Any) -> None:
     retries a missing source and watches for new exports."""
     app: App = worker.wsgi
     TimedSocket.read_timeout_s = app.settings.read_timeout_s
+    if app.access is not None:
+        app.access.start()
     # gunicorn numbers workers from 1 as it spawns them: beyond the first set is a replacement.
     app.state.may_exit = worker.age <= worker.cfg.workers
     loading = threading.Event()
@@ -107,6 +110,13 @@ def _give_up(app: App) -> None:
     os._exit(Arbiter.WORKER_BOOT_ERROR)
 
 
+def _worker_exit(_server: Any, worker: Any) -> None:
+    """In the worker, on its way out: write the access lines still queued."""
+    access = getattr(worker.wsgi, "access", None)
+    if access is not None:
+        access.flush()
+
+
 def _when_ready(server: Any) -> None:
     for listener in server.LISTENERS:
         host, port = listener.sock.getsockname()[:2]
@@ -129,12 +139,13 @@ def gunicorn_options(settings: config.Settings) -> dict[str, Any]:
         "limit_request_line": 4094,
         "limit_request_fields": 100,
         "limit_request_field_size": 8190,
-        "accesslog": None,  # the app logs one structured line per request itself
+        "accesslog": None,  # the app logs one structured line per request (accesslog.py)
         "errorlog": "-",
         "loglevel": "info",
         "proc_name": "ipre-serve",
         "control_socket_disable": True,
         "post_worker_init": _post_worker_init,
+        "worker_exit": _worker_exit,
         "when_ready": _when_ready,
     }
 
@@ -149,4 +160,6 @@ class IpreApplication(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> App:
-        return App(self.settings)
+        settings = self.settings
+        access = AccessLog(flush_s=settings.access_log_flush_s) if settings.access_log else None
+        return App(settings, access=access)

@@ -1,4 +1,5 @@
-"""In-memory index: customer id -> the JSON response bytes, built once at load.
+"""In-memory index: customer id -> the JSON response bytes (recommendations and reorder
+reminders), built once at load.
 
 Serialising at load rather than per request is what makes an answer a dict lookup plus a
 socket write (see bench/serve_bench.py for the difference it makes).
@@ -37,6 +38,13 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+def _date(value: Any) -> str | None:
+    # A Parquet date arrives as datetime.date: ISO 8601 (YYYY-MM-DD), a Salesforce Date.
+    if value is None:
+        return None
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
 def recommendation(row: Mapping[str, Any]) -> dict[str, Any]:
     """One export row as a response item (field names are valid Apex identifiers)."""
     item: dict[str, Any] = {
@@ -51,21 +59,44 @@ def recommendation(row: Mapping[str, Any]) -> dict[str, Any]:
     return item
 
 
+def reorder(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One reorder reminder (a row of the reorder_reminders export) as a response item."""
+    return {
+        "product_id": _str(row["product_id"]),
+        "product_name": _str(row.get("product_name")),
+        "rank": _int(row["reorder_rank"]),
+        "l2_category": _str(row["l2_category"]),
+        "typical_interval_days": _float(row["typical_interval_days"]),
+        "days_since_last_purchase": _int(row["days_since_last_purchase"]),
+        "last_purchase_date": _date(row["last_purchase_date"]),
+        "expected_next_date": _date(row["expected_next_date"]),
+        "overdue_ratio": _float(row["overdue_ratio"]),
+        "usual_quantity": _float(row["usual_quantity"]),
+        "suggested_quantity": _int(row["suggested_quantity"]),
+        "due_score": _float(row["due_score"]),
+        "reason": _str(row["reason"]),
+    }
+
+
 OK = "ok"
 NO_RECENT_PURCHASES = "no_recent_purchases"
 UNKNOWN_CUSTOMER = "unknown_customer"
 
 
-def response(customer_id: str, items: list[dict[str, Any]], status: str | None = None
-             ) -> dict[str, Any]:  # fmt: skip
-    """The response body for one customer: ``status`` ok (recommendations), no_recent_purchases
-    (in the customer master, no purchase in the recency window) or unknown_customer;
-    ``known_customer`` (kept for existing callers) is true exactly when there are items."""
+def response(customer_id: str, items: list[dict[str, Any]], status: str | None = None,
+             reorders: list[dict[str, Any]] | None = None) -> dict[str, Any]:  # fmt: skip
+    """The response body for one customer: ``status`` ok (recommendations or reorder
+    reminders), no_recent_purchases (in the customer master, no purchase in the recency window)
+    or unknown_customer; ``known_customer`` (kept for existing callers) is true exactly when
+    the status is ok. ``reorders``: the products the customer is due to buy again."""
+    reorders = reorders or []
+    known = bool(items or reorders)
     return {
         "customer_id": customer_id,
-        "known_customer": bool(items),
-        "status": status or (OK if items else UNKNOWN_CUSTOMER),
+        "known_customer": known,
+        "status": status or (OK if known else UNKNOWN_CUSTOMER),
         "recommendations": items,
+        "reorders": reorders,
     }
 
 
@@ -112,15 +143,26 @@ class RecommendationIndex:
         return max(1, (max_response_bytes - 64) // per_id)
 
 
-def build_index(table: pa.Table, no_recent: frozenset[str] = frozenset()) -> RecommendationIndex:
-    """Group export rows by customer, order by rank, serialise each customer's response."""
+def _by_customer(table: pa.Table | None, item: Any) -> dict[str, list[dict[str, Any]]]:
+    """Rows of ``table`` as response items (``item(row)``) per customer, ordered by rank."""
     grouped: dict[str, list[dict[str, Any]]] = {}
-    for row in table.to_pylist():
-        if row["customer_id"] is None:
-            continue
-        grouped.setdefault(str(row["customer_id"]), []).append(recommendation(row))
-    responses = {}
-    for customer_id, items in grouped.items():
-        items.sort(key=lambda item: (item["rank"] is None, item["rank"] or 0))
-        responses[customer_id] = _dumps(response(customer_id, items))
+    for row in [] if table is None else table.to_pylist():
+        if row["customer_id"] is not None:
+            grouped.setdefault(str(row["customer_id"]), []).append(item(row))
+    for items in grouped.values():
+        items.sort(key=lambda x: (x["rank"] is None, x["rank"] or 0))
+    return grouped
+
+
+def build_index(table: pa.Table, no_recent: frozenset[str] = frozenset(),
+                reorders: pa.Table | None = None) -> RecommendationIndex:  # fmt: skip
+    """Group the export's rows (and reorder reminders) by customer, order each by rank,
+    serialise each customer's response."""
+    grouped = _by_customer(table, recommendation)
+    due = _by_customer(reorders, reorder)
+    responses = {
+        customer_id: _dumps(response(customer_id, grouped.get(customer_id, []),
+                                     reorders=due.get(customer_id)))  # fmt: skip
+        for customer_id in {**grouped, **due}
+    }
     return RecommendationIndex(responses, frozenset(no_recent.difference(responses)))

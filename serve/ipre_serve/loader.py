@@ -1,4 +1,5 @@
-"""Read the recommendations export (Parquet and its manifest) from a local path or ``s3://``.
+"""Read the recommendations export (Parquet and its manifest, and the files the manifest lists
+beside it: customers with no recent purchase, reorder reminders) from a local path or ``s3://``.
 
 The bytes are read once, hashed, checked against the manifest ``ipre export`` writes beside the
 Parquet, and only then parsed: what is served is exactly what was verified.
@@ -44,6 +45,25 @@ REQUIRED_COLUMNS = (
 )
 
 
+# The columns of `reorder_reminders` (models/marts/reorder) the answers carry, plus the name
+# `ipre export` joins; the export holds its is_reminder rows (docs/reorders.md).
+REORDER_COLUMNS = (
+    "customer_id",
+    "product_id",
+    "l2_category",
+    "reorder_rank",
+    "typical_interval_days",
+    "days_since_last_purchase",
+    "last_purchase_date",
+    "expected_next_date",
+    "overdue_ratio",
+    "usual_quantity",
+    "suggested_quantity",
+    "due_score",
+    "reason",
+)
+
+
 class SourceMissing(Exception):
     """The export is not there (yet); worth retrying."""
 
@@ -67,6 +87,9 @@ class Export:
     # Customers in the master with no purchase in the recency window (the manifest's
     # ``no_recent_purchases`` file; empty for exports without one).
     no_recent: frozenset[str] = frozenset()
+    # The reorder reminders (the manifest's ``reorder_reminders`` file); None for exports
+    # without one.
+    reorders: pa.Table | None = None
 
 
 def _s3_key(uri: str) -> tuple[str, str]:
@@ -156,19 +179,49 @@ def _read_sibling(source: str, name: str) -> bytes:
     return data
 
 
-def _no_recent(source: str, manifest: dict[str, Any] | None) -> frozenset[str]:
-    entry = None if manifest is None else manifest.get("no_recent_purchases")
+def _verified_sibling(source: str, manifest: dict[str, Any] | None,
+                      key: str) -> tuple[str, bytes] | None:  # fmt: skip
+    """Name and bytes of the file the manifest lists under ``key``, checked against its
+    sha256; None when the manifest lists none (an older export)."""
+    entry = None if manifest is None else manifest.get(key)
     if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
-        return frozenset()
+        return None
     name = os.path.basename(entry["file"])
     data = _read_sibling(source, name)
     if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
         raise IntegrityError(f"{source}: {name} does not match the manifest's sha256")
+    return name, data
+
+
+def _no_recent(source: str, manifest: dict[str, Any] | None) -> frozenset[str]:
+    sibling = _verified_sibling(source, manifest, "no_recent_purchases")
+    if sibling is None:
+        return frozenset()
+    name, data = sibling
     try:
         column = pq.read_table(io.BytesIO(data), columns=["customer_id"]).column("customer_id")
     except (pa.ArrowException, OSError, KeyError) as err:
         raise BadExport(f"{source}: {name} is not a readable customer list ({err})") from err
     return frozenset(str(v) for v in column.to_pylist() if v is not None)
+
+
+def _reorders(source: str, manifest: dict[str, Any] | None) -> pa.Table | None:
+    """The reorder reminders the manifest lists, verified (sha256, rows, columns)."""
+    sibling = _verified_sibling(source, manifest, "reorder_reminders")
+    if sibling is None:
+        return None
+    name, data = sibling
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except (pa.ArrowException, OSError) as err:
+        raise BadExport(f"{source}: {name} is not a readable Parquet file ({err})") from err
+    missing = [c for c in REORDER_COLUMNS if c not in table.column_names]
+    if missing:
+        raise BadExport(f"{source}: {name} misses columns {missing}")
+    rows = (manifest or {})["reorder_reminders"].get("rows")
+    if rows is not None and rows != table.num_rows:
+        raise IntegrityError(f"{source}: {name} has {table.num_rows} rows, the manifest {rows}")
+    return table
 
 
 def _parse_manifest(source: str, raw: bytes) -> dict[str, Any]:
@@ -211,7 +264,8 @@ def load_export(source: str, allow_empty: bool = False) -> Export:
     if missing:
         raise BadExport(f"{source}: missing columns {missing}")
     check_rows(source, table, manifest, allow_empty)
-    return Export(table, manifest, digest, len(data), _no_recent(source, manifest))
+    return Export(table, manifest, digest, len(data), _no_recent(source, manifest),
+                  _reorders(source, manifest))  # fmt: skip
 
 
 def read_table(source: str) -> pa.Table:

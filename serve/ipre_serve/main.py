@@ -29,8 +29,6 @@ def main(argv: list[str] | None = None) -> int:
     from .gunicorn_app import IpreApplication  # gunicorn only once we really serve
 
     settings = config.from_env()
-    if not settings.access_log:
-        logging.getLogger("ipre_serve.access").setLevel(logging.WARNING)
     log.info("serving %s with gunicorn", settings.source)
     try:
         IpreApplication(settings).run()

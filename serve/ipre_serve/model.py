@@ -41,6 +41,10 @@ class ModelState:
         # it; a replacement worker (after a crash or timeout) must not take its serving
         # siblings down, so it answers 503 and keeps watching instead.
         self.may_exit: bool = True
+        # The export's fingerprint just before the last load attempt: a watcher starting after
+        # a failed first load compares against it, so a publish that completed while that load
+        # was reading (its manifest renamed after our fingerprint) is still picked up.
+        self.tried: tuple[object, ...] | None = None
 
 
 def _limit(settings: config.Settings, index: RecommendationIndex) -> int:
@@ -52,7 +56,7 @@ def load(settings: config.Settings) -> Loaded:
     """Read, verify and index the export at ``settings.source`` (raises loader errors)."""
     fingerprint = loader.fingerprint(settings.source)
     export = loader.load_export(settings.source, settings.allow_empty)
-    index = build_index(export.table, export.no_recent)
+    index = build_index(export.table, export.no_recent, export.reorders)
     max_batch = _limit(settings, index)
     info: dict[str, Any] = {
         "source": settings.source,
@@ -61,6 +65,7 @@ def load(settings: config.Settings) -> Loaded:
         "rows": export.table.num_rows,
         "customers": len(index),
         "no_recent_purchases": len(export.no_recent),
+        "reorder_reminders": None if export.reorders is None else export.reorders.num_rows,
         "max_batch": max_batch,
         "verified": export.manifest is not None,
         "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -91,6 +96,7 @@ def _reload_failed(state: ModelState, err: Exception) -> None:
 def _try_load(settings: config.Settings, state: ModelState, first: bool) -> bool:
     """One load attempt; True when the caller should stop retrying."""
     started = time.perf_counter()
+    state.tried = loader.fingerprint(settings.source)
     try:
         loaded = load(settings)
     except loader.SourceMissing as err:
@@ -148,7 +154,7 @@ def load_with_retry(settings: config.Settings, state: ModelState) -> None:
 
 def watch(settings: config.Settings, state: ModelState, stop: threading.Event) -> None:
     """Reload whenever the published export changes (local sources; polled, cheap ``stat``)."""
-    seen = state.loaded.fingerprint if state.loaded else loader.fingerprint(settings.source)
+    seen = state.loaded.fingerprint if state.loaded else state.tried
     while not stop.wait(settings.watch_s):
         current = loader.fingerprint(settings.source)
         if current is None or current == seen:

@@ -67,6 +67,58 @@ def write_fixture(path: str | Path, rows: list[dict[str, Any]] | None = None) ->
     return path
 
 
+# The reorder_reminders export (ipre export: is_reminder rows plus product_name), the columns
+# the server reads.
+REORDER_SCHEMA = pa.schema([
+    ("customer_id", pa.string()), ("product_id", pa.string()), ("l2_category", pa.string()),
+    ("reorder_rank", pa.int64()), ("typical_interval_days", pa.float64()),
+    ("days_since_last_purchase", pa.int64()), ("last_purchase_date", pa.date32()),
+    ("expected_next_date", pa.date32()), ("overdue_ratio", pa.float64()),
+    ("usual_quantity", pa.float64()), ("suggested_quantity", pa.int32()),
+    ("due_score", pa.float64()), ("is_reminder", pa.bool_()), ("reason", pa.string()),
+    ("product_name", pa.string()),
+])  # fmt: skip
+
+
+def reorder_rows(customers: tuple[str, ...] = ("C00001", "C00003"), per_customer: int = 2,
+                 tag: str = "R") -> list[dict[str, Any]]:  # fmt: skip
+    """Reminder rows shaped like the export, listed worst rank first (the server orders them)."""
+    import datetime as dt
+
+    rows = []
+    for c, customer_id in enumerate(customers):
+        for rank in range(per_customer, 0, -1):
+            interval = 14.0 * (rank + c)
+            rows.append({
+                "customer_id": customer_id, "product_id": f"{tag}{c}{rank:03d}",
+                "l2_category": "Plumbing", "reorder_rank": rank,
+                "typical_interval_days": interval, "days_since_last_purchase": 30 + rank,
+                "last_purchase_date": dt.date(2026, 1, 20) - dt.timedelta(days=rank),
+                "expected_next_date": dt.date(2026, 2, 3), "overdue_ratio": 1.5 + rank / 10,
+                "usual_quantity": 2.5 * rank, "suggested_quantity": 3 * rank,
+                "due_score": round(0.9 - rank / 10, 6), "is_reminder": True,
+                "reason": f"bought on 4 days, every {interval} days; last {30 + rank} days ago",
+                "product_name": None if rank == 2 else f"Fitting {tag}{rank}",
+            })  # fmt: skip
+    return rows
+
+
+def expected_reorders(rows: list[dict[str, Any]], customer_id: str) -> list[dict[str, Any]]:
+    """What the response's ``reorders`` should hold for ``customer_id``, from the rows."""
+    mine = sorted((r for r in rows if r["customer_id"] == customer_id),
+                  key=lambda r: r["reorder_rank"])  # fmt: skip
+    names = ("product_id", "product_name", "rank", "l2_category", "typical_interval_days",
+             "days_since_last_purchase", "last_purchase_date", "expected_next_date",
+             "overdue_ratio", "usual_quantity", "suggested_quantity", "due_score", "reason")
+    items = []
+    for row in mine:
+        item = {**row, "rank": row["reorder_rank"]}
+        for day in ("last_purchase_date", "expected_next_date"):
+            item[day] = item[day].isoformat()
+        items.append({name: _num(item[name]) for name in names})
+    return items
+
+
 MANIFEST = "recommendations.manifest.json"
 
 
@@ -88,10 +140,11 @@ def _replace(target: Path, data: bytes) -> None:
 
 
 def publish(directory: str | Path, rows: list[dict[str, Any]] | None = None,
-            flip: bool = False, no_recent: list[str] | None = None) -> Path:  # fmt: skip
-    """Publish an export as ``ipre export`` does: the customers with no recent purchase (if
-    given), the Parquet, then the manifest, each renamed into place. ``flip``: two bytes of the
-    Parquet flipped after the manifest was computed."""
+            flip: bool = False, no_recent: list[str] | None = None,
+            reorders: list[dict[str, Any]] | None = None) -> Path:  # fmt: skip
+    """Publish an export as ``ipre export`` does: the customers with no recent purchase and the
+    reorder reminders (if given), the Parquet, then the manifest, each renamed into place.
+    ``flip``: two bytes of the Parquet flipped after the manifest was computed."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     staged = write_fixture(directory / ".staged.parquet", rows)
@@ -101,6 +154,8 @@ def publish(directory: str | Path, rows: list[dict[str, Any]] | None = None,
         pq.write_table(pa.table({"customer_id": pa.array(no_recent, pa.string())}), side)
         manifest["no_recent_purchases"] = {"file": side.name, "rows": len(no_recent),
                                            "sha256": hashlib.sha256(side.read_bytes()).hexdigest()}
+    if reorders is not None:
+        manifest["reorder_reminders"] = _publish_reorders(directory, reorders)
     data = bytearray(staged.read_bytes())
     staged.unlink()
     if flip:
@@ -110,6 +165,19 @@ def publish(directory: str | Path, rows: list[dict[str, Any]] | None = None,
     _replace(directory / "recommendations.parquet", bytes(data))
     _replace(directory / MANIFEST, json.dumps(manifest).encode())
     return directory / "recommendations.parquet"
+
+
+def _publish_reorders(directory: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    staged = directory / ".staged_reorders.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=REORDER_SCHEMA), staged)
+    data = staged.read_bytes()
+    staged.unlink()
+    _replace(directory / "reorder_reminders.parquet", data)
+    customers = {r["customer_id"] for r in rows}
+    per_customer = [sum(r["customer_id"] == c for r in rows) for c in customers]
+    return {"file": "reorder_reminders.parquet", "sha256": hashlib.sha256(data).hexdigest(),
+            "rows": len(rows), "customers": len(per_customer),
+            "max_per_customer": max(per_customer, default=0)}  # fmt: skip
 
 
 def free_port() -> int:

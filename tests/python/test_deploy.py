@@ -147,11 +147,11 @@ def test_aws_failure_is_reported_not_raised(aws: dict[str, Any], inputs, capsys)
 
 def test_manifest_and_customer_list_travel_with_the_export(aws: dict[str, Any], tmp_path: Path,
                                                            capsys) -> None:  # fmt: skip
-    from serve_support import publish
+    from serve_support import publish, reorder_rows
 
-    export = publish(tmp_path / "export", no_recent=["M1"])
+    export = publish(tmp_path / "export", no_recent=["M1"], reorders=reorder_rows())
     assert deploy(export, "--version", "v9", "--approval-status", "PendingManualApproval") == 0
     members = archive_members(aws["s3"], json.loads(capsys.readouterr().out)["model_data_url"])
     for name in ("recommendations.parquet", "recommendations.manifest.json",
-                 "no_recent_purchases.parquet"):  # fmt: skip
+                 "no_recent_purchases.parquet", "reorder_reminders.parquet"):  # fmt: skip
         assert members[name] == (tmp_path / "export" / name).read_bytes()

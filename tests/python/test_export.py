@@ -210,6 +210,11 @@ def test_export_writes_the_reorder_reminders(warehouse: Path, tmp_path: Path) ->
     assert list(zip(table.customer_id, table.product_id, strict=True)) == [
         ("C1", "P2"), ("C1", "P3"), ("C2", "P1")
     ]
+    assert "product_name" in table.columns  # null here: the warehouse has no staging
+    entry = json.loads((out / export.MANIFEST_FILE).read_text())["reorder_reminders"]
+    data = (out / "reorder_reminders.parquet").read_bytes()
+    assert entry == {"file": "reorder_reminders.parquet", "rows": 3, "customers": 2,
+                     "max_per_customer": 2, "sha256": hashlib.sha256(data).hexdigest()}
     with duckdb.connect(str(tmp_path / "none.duckdb")) as con:
         assert export.export_reorder_reminders(con, tmp_path / "x.parquet") is None
     assert not (tmp_path / "x.parquet").exists()

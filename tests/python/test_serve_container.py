@@ -24,8 +24,14 @@ def test_entrypoint_is_exec_form_running_the_serve_program() -> None:
 
 def test_labels_base_and_user() -> None:
     assert "com.amazonaws.sagemaker.capabilities.accept-bind-to-port=true" in DOCKERFILE
-    assert re.search(r"^FROM python:3\.11-slim$", DOCKERFILE, re.M)
     assert re.search(r"^USER 10001$", DOCKERFILE, re.M)
+
+
+def test_base_image_is_pinned_by_digest() -> None:
+    froms = re.findall(r"^FROM\s+(\S+)", DOCKERFILE, re.M)
+    assert froms, "no FROM line"
+    for image in froms:  # every stage: a tag alone can move under us
+        assert re.fullmatch(r"python:3\.11-slim@sha256:[0-9a-f]{64}", image), image
 
 
 def test_requirements_are_exact_pins_with_hashes() -> None:
@@ -36,6 +42,25 @@ def test_requirements_are_exact_pins_with_hashes() -> None:
     names = {x.split("==")[0] for x in pins}
     assert {"pyarrow", "boto3", "gunicorn", "botocore"} <= names
     assert "--require-hashes" in DOCKERFILE
+
+
+def test_requirements_hold_the_whole_dependency_tree() -> None:
+    """pip --require-hashes refuses a dependency without a hash: every runtime dependency of
+    every pinned package (as installed here, same versions) must be pinned too."""
+    from importlib.metadata import requires
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    text = (SERVE_DIR / "requirements.txt").read_text()
+    pinned = {canonicalize_name(n) for n in re.findall(r"^([A-Za-z0-9_.\-]+)==", text, re.M)}
+    needed = set()
+    for name in pinned:
+        for spec in requires(name) or []:
+            req = Requirement(spec)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                needed.add(canonicalize_name(req.name))
+    assert needed <= pinned, needed - pinned
 
 
 def test_container_pins_match_the_project_lock() -> None:

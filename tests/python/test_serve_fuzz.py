@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from serve_support import ServerProcess, fixture_rows, running_server, write_fixture
+from serve_support import ServerProcess, fixture_rows, publish, reorder_rows, running_server
 from test_serve_openapi import response_validator
 
 ROWS = fixture_rows()
@@ -33,7 +33,7 @@ ids = st.one_of(st.sampled_from(KNOWN), st.text(min_size=1, max_size=140))
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    path = write_fixture(tmp_path_factory.mktemp("fuzz") / "recommendations.parquet", ROWS)
+    path = publish(tmp_path_factory.mktemp("fuzz"), ROWS, reorders=reorder_rows())
     with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), "IPRE_MAX_BATCH": "20"}) as srv:
         srv.wait_ready()
         yield srv
@@ -79,4 +79,7 @@ def test_valid_looking_batches(server: ServerProcess, batch: list[str]) -> None:
     assert [r["known_customer"] for r in answer["results"]] == [v in KNOWN for v in stripped]
     assert [r["status"] for r in answer["results"]] == [
         "ok" if v in KNOWN else "unknown_customer" for v in stripped
+    ]
+    assert [len(r["reorders"]) for r in answer["results"]] == [
+        2 if v in ("C00001", "C00003") else 0 for v in stripped
     ]

@@ -210,8 +210,14 @@ def test_one_structured_access_line_per_request(server: ServerProcess) -> None:
     marker = f"/nowhere-{time.monotonic_ns()}"
     server.request("GET", marker)
     server.invoke({"customer_ids": ["C00001", "C00002", "X"]})
-    lines = [json.loads(line.split("ipre_serve.access: ", 1)[1])
-             for line in server.log().splitlines() if "ipre_serve.access: " in line]  # fmt: skip
+    deadline = time.monotonic() + 10  # lines are written in batches (accesslog.py)
+    while True:
+        lines = [json.loads(line.split("ipre_serve.access: ", 1)[1])
+                 for line in server.log().splitlines()
+                 if "ipre_serve.access: " in line]  # fmt: skip
+        if any(line["ids"] == 3 for line in lines) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     mine = [line for line in lines if line["path"] == marker]
     assert len(mine) == 1 and mine[0]["status"] == 404 and mine[0]["method"] == "GET"
     batch = [line for line in lines if line["ids"] == 3]

@@ -6,7 +6,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from serve_support import MANIFEST, fixture_rows, publish, running_server, write_fixture
+from serve_support import (
+    MANIFEST,
+    expected_items,
+    expected_reorders,
+    fixture_rows,
+    publish,
+    reorder_rows,
+    running_server,
+    write_fixture,
+)
 
 ROWS = fixture_rows()
 ONE_WORKER = {"MODEL_SERVER_WORKERS": "1"}
@@ -106,7 +115,8 @@ def test_status_tells_unknown_from_no_recent_purchases(tmp_path: Path) -> None:
         assert srv.request("GET", "/info")[1]["no_recent_purchases"] == 2
         status, body = srv.invoke({"customer_id": "M00001"})
         assert (status, body) == (200, {"customer_id": "M00001", "known_customer": False,
-                                        "status": "no_recent_purchases", "recommendations": []})
+                                        "status": "no_recent_purchases", "recommendations": [],
+                                        "reorders": []})  # fmt: skip
         results = srv.invoke({"customer_ids": ["C00001", "M00001", "NOPE"]})[1]["results"]
         assert [r["status"] for r in results] == ["ok", "no_recent_purchases", "unknown_customer"]
         assert [r["known_customer"] for r in results] == [True, False, False]
@@ -117,3 +127,29 @@ def test_tampered_customer_list_is_refused(tmp_path: Path) -> None:
     (tmp_path / "no_recent_purchases.parquet").write_bytes(b"PAR1 tampered")
     with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), **ONE_WORKER}) as srv:
         assert "no_recent_purchases.parquet" in _refused(srv)["error"]["message"]
+
+
+def test_reorder_reminders_are_served_beside_the_recommendations(tmp_path: Path) -> None:
+    reminders = reorder_rows(("C00001", "C00003", "R00009"), per_customer=3)  # R00009: no recs
+    path = publish(tmp_path, ROWS, reorders=reminders)
+    with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), **ONE_WORKER}) as srv:
+        srv.wait_ready()
+        assert srv.request("GET", "/info")[1]["reorder_reminders"] == 9
+        body = srv.invoke({"customer_id": "C00003"})[1]
+        assert body["recommendations"] == expected_items(ROWS, "C00003")
+        assert body["reorders"] == expected_reorders(reminders, "C00003")
+        assert [r["rank"] for r in body["reorders"]] == [1, 2, 3]
+        assert body["reorders"][0]["expected_next_date"] == "2026-02-03"
+        only = srv.invoke({"customer_id": "R00009"})[1]
+        assert (only["status"], only["known_customer"], only["recommendations"]) == ("ok", True, [])
+        assert only["reorders"] == expected_reorders(reminders, "R00009")
+        results = srv.invoke({"customer_ids": ["C00000", "C00001", "NOPE"]})[1]["results"]
+    assert [len(r["reorders"]) for r in results] == [0, 3, 0]
+    assert results[1]["reorders"] == expected_reorders(reminders, "C00001")
+
+
+def test_tampered_reorder_reminders_are_refused(tmp_path: Path) -> None:
+    path = publish(tmp_path, ROWS, reorders=reorder_rows())
+    (tmp_path / "reorder_reminders.parquet").write_bytes(b"PAR1 tampered")
+    with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), **ONE_WORKER}) as srv:
+        assert "reorder_reminders.parquet" in _refused(srv)["error"]["message"]

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
-from serve_support import ROOT, ServerProcess, fixture_rows, running_server, write_fixture
+from serve_support import ROOT, ServerProcess, fixture_rows, publish, reorder_rows, running_server
 
 SPEC: dict[str, Any] = yaml.safe_load((ROOT / "serve" / "openapi.yaml").read_text())
 # Apex identifiers: a letter first, then letters/digits/underscores, no "__", no trailing "_".
@@ -58,21 +58,48 @@ def test_external_services_subset() -> None:
 
 
 def test_server_answers_match_the_schemas(tmp_path: Path) -> None:
-    path = write_fixture(tmp_path / "recommendations.parquet", fixture_rows())
+    path = publish(tmp_path, fixture_rows(), reorders=reorder_rows())
     with running_server({"IPRE_RECOMMENDATIONS_URI": str(path)}) as srv:
         srv.wait_ready()
         check_answers(srv)
 
 
+def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref")
+    return SPEC["components"]["schemas"][ref.rsplit("/", 1)[1]] if ref else schema
+
+
+def documented_only(value: Any, schema: dict[str, Any], where: str = "$") -> None:
+    """Every field the server sends is in the schema (the validator allows extra fields;
+    External Services would drop them silently), and every documented item field is sent."""
+    schema = _resolve(schema)
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        assert set(value) <= set(props), f"{where}: undocumented {set(value) - set(props)}"
+        for name, item in value.items():
+            documented_only(item, props[name], f"{where}.{name}")
+    elif isinstance(value, list):
+        item_schema = _resolve(schema["items"])
+        for n, item in enumerate(value):
+            if "properties" in item_schema:
+                assert set(item) == set(item_schema["properties"]), f"{where}[{n}]"
+            documented_only(item, item_schema, f"{where}[{n}]")
+
+
 def check_answers(srv: ServerProcess) -> None:
     ok, error = response_validator("RecommendationResponse"), response_validator("ErrorResponse")
     request = response_validator("RecommendationRequest")
+    reorders_seen = 0
     for payload in ({"customer_id": "C00001"}, {"customer_id": "X"},
-                    {"customer_ids": ["C00002", "X"]}):  # fmt: skip
+                    {"customer_ids": ["C00002", "X", "C00003"]}):  # fmt: skip
         request.validate(payload)
         status, body = srv.invoke(payload)
         assert status == 200
         ok.validate(body)
+        documented_only(body, {"$ref": "#/components/schemas/RecommendationResponse"})
+        for answer in body.get("results", [body]):
+            reorders_seen += len(answer["reorders"])
+    assert reorders_seen == 4  # C00001 and C00003 have two each
     status, body = srv.invoke(b"{", "application/json")
     assert status == 400
     error.validate(body)
@@ -85,6 +112,9 @@ def test_spec_states_the_exactly_one_field_rule_and_status_values() -> None:
     for value in ("ok", "no_recent_purchases", "unknown_customer"):
         assert value in status["description"]
     assert "product_name" in SPEC["components"]["schemas"]["Recommendation"]["properties"]
+    for name in ("RecommendationResponse", "CustomerRecommendations"):
+        reorders = SPEC["components"]["schemas"][name]["properties"]["reorders"]
+        assert reorders["items"] == {"$ref": "#/components/schemas/ReorderReminder"}
 
 
 @pytest.mark.parametrize("payload", [{"customer_id": 5}, {"customer_ids": []}])

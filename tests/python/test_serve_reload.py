@@ -9,13 +9,25 @@ import threading
 import time
 from pathlib import Path
 
-from serve_support import fixture_rows, publish, running_server
+from serve_support import expected_reorders, fixture_rows, publish, reorder_rows, running_server
 
 OLD = fixture_rows()
 OLD_FIRST = next(r["recommended_product"] for r in OLD
                  if r["customer_id"] == "C00002" and r["rank"] == 1)  # fmt: skip
 NEW = [{**row, "recommended_product": f"NEW{row['rank']}"} for row in fixture_rows()]
 WATCH = {"IPRE_WATCH_SECONDS": "0.1", "MODEL_SERVER_WORKERS": "2"}
+OLD_REORDERS = reorder_rows(("C00002",), tag="OLD")
+NEW_REORDERS = reorder_rows(("C00002", "C00004"), per_customer=3, tag="NEW")
+
+
+def _reorders(port: int, customer_id: str) -> list[dict]:  # type: ignore[type-arg]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("POST", "/invocations", json.dumps({"customer_id": customer_id}),
+                     {"Content-Type": "application/json"})  # fmt: skip
+        return json.loads(conn.getresponse().read())["reorders"]
+    finally:
+        conn.close()
 
 
 def _first_product(conn: http.client.HTTPConnection) -> tuple[int, str]:
@@ -29,9 +41,12 @@ def _first_product(conn: http.client.HTTPConnection) -> tuple[int, str]:
 
 
 def test_publish_under_load_no_errors_then_new_data(tmp_path: Path) -> None:
-    path = publish(tmp_path, OLD)
+    path = publish(tmp_path, OLD, reorders=OLD_REORDERS)
     with running_server({"IPRE_RECOMMENDATIONS_URI": str(path), **WATCH}) as srv:
         srv.wait_ready()
+        deadline = time.monotonic() + 20  # both workers serving before the publish
+        while time.monotonic() < deadline and srv.log().count("ipre_serve: loaded ") < 2:
+            time.sleep(0.05)
         stop, errors, seen = threading.Event(), [], []
 
         def client() -> None:
@@ -52,7 +67,8 @@ def test_publish_under_load_no_errors_then_new_data(tmp_path: Path) -> None:
             thread.start()
         time.sleep(0.5)
         before = len(seen)
-        publish(tmp_path, NEW)
+        assert _reorders(srv.port, "C00002") == expected_reorders(OLD_REORDERS, "C00002")
+        publish(tmp_path, NEW, reorders=NEW_REORDERS)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and "reloaded" not in srv.log():
             time.sleep(0.1)
@@ -63,6 +79,9 @@ def test_publish_under_load_no_errors_then_new_data(tmp_path: Path) -> None:
         assert srv.log().count("reloaded ") == 2, srv.log()  # each worker, once
         after = [_first_product(http.client.HTTPConnection("127.0.0.1", srv.port, timeout=5))
                  for _ in range(20)]  # fmt: skip
+        for _ in range(4):  # fresh connections: both workers swapped the reminders too
+            assert _reorders(srv.port, "C00002") == expected_reorders(NEW_REORDERS, "C00002")
+            assert _reorders(srv.port, "C00004") == expected_reorders(NEW_REORDERS, "C00004")
     assert not errors, errors[:5]
     assert before > 0 and {product for _, product in seen[:before]} == {OLD_FIRST}
     assert {product for _, product in seen} <= {OLD_FIRST, "NEW1"}

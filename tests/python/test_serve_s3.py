@@ -61,22 +61,24 @@ def test_waits_for_s3_object_then_loads(moto_endpoint: str, tmp_path: Path) -> N
 
 
 def test_s3_export_is_checked_against_its_manifest(moto_endpoint: str, tmp_path: Path) -> None:
-    from serve_support import MANIFEST, publish
+    from serve_support import MANIFEST, publish, reorder_rows
 
     s3 = _s3(moto_endpoint)
     s3.create_bucket(Bucket="ipre-manifest")
     good, bad = tmp_path / "good", tmp_path / "bad"
-    publish(good, ROWS, no_recent=["M1"])
+    publish(good, ROWS, no_recent=["M1"], reorders=reorder_rows())
     publish(bad, ROWS, flip=True)
     env = {**AWS_ENV, "AWS_ENDPOINT_URL": moto_endpoint, "MODEL_SERVER_WORKERS": "1"}
     for folder, prefix in ((good, "good"), (bad, "bad")):
-        for name in ("recommendations.parquet", MANIFEST, "no_recent_purchases.parquet"):
+        for name in ("recommendations.parquet", MANIFEST, "no_recent_purchases.parquet",
+                     "reorder_reminders.parquet"):  # fmt: skip
             if (folder / name).exists():
                 s3.upload_file(str(folder / name), "ipre-manifest", f"{prefix}/{name}")
     with running_server({**env, "IPRE_RECOMMENDATIONS_URI": "s3://ipre-manifest/good/"}) as srv:
         srv.wait_ready()
         assert srv.request("GET", "/info")[1]["verified"] is True
         assert srv.invoke({"customer_id": "M1"})[1]["status"] == "no_recent_purchases"
+        assert len(srv.invoke({"customer_id": "C00003"})[1]["reorders"]) == 2
     with running_server({**env, "IPRE_RECOMMENDATIONS_URI": "s3://ipre-manifest/bad/"}) as srv:
         status, body = srv.request("GET", "/ping")
         assert status == 503 and body["error"]["code"] == "integrity_error"

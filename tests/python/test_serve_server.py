@@ -13,6 +13,7 @@ from serve_support import (
     EXPORT,
     ServerProcess,
     expected_items,
+    expected_reorders,
     fixture_rows,
     free_port,
     running_server,
@@ -52,6 +53,7 @@ def test_single_customer(server: ServerProcess) -> None:
         "known_customer": True,
         "status": "ok",
         "recommendations": expected_items(ROWS, "C00002"),
+        "reorders": [],  # an export without a manifest lists no reminders
     }
     assert [item["rank"] for item in body["recommendations"]] == [1, 2, 3, 4, 5]
 
@@ -66,7 +68,8 @@ def test_unknown_customer_is_200_and_flagged(server: ServerProcess) -> None:
     status, body = server.invoke({"customer_id": "NOPE"})
     assert status == 200
     assert body == {"customer_id": "NOPE", "known_customer": False,
-                    "status": "unknown_customer", "recommendations": []}  # fmt: skip
+                    "status": "unknown_customer", "recommendations": [],
+                    "reorders": []}  # fmt: skip
 
 
 def test_batch_keeps_request_order(server: ServerProcess) -> None:
@@ -219,10 +222,14 @@ def test_runs_from_any_working_directory(tmp_path: Path) -> None:
 @pytest.mark.skipif(not EXPORT.exists(), reason="no pipeline export yet (make run writes it)")
 def test_matches_pipeline_export_row_for_row() -> None:
     rows = pq.read_table(EXPORT).to_pylist()
-    customers = sorted({row["customer_id"] for row in rows})
+    reminders_path = EXPORT.with_name("reorder_reminders.parquet")
+    reminders = pq.read_table(reminders_path).to_pylist() if reminders_path.exists() else []
+    customers = sorted({row["customer_id"] for row in rows + reminders})
     with running_server({"IPRE_RECOMMENDATIONS_URI": str(EXPORT)}) as srv:
         srv.wait_ready(timeout=60)
         for customer_id in customers:
             status, body = srv.invoke({"customer_id": customer_id})
             assert status == 200 and body["known_customer"] is True
             assert body["recommendations"] == expected_items(rows, customer_id), customer_id
+            assert body["reorders"] == expected_reorders(reminders, customer_id), customer_id
+    assert reminders, "the sample's export has reorder reminders (make run)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -90,7 +91,7 @@ def test_batch_limit_keeps_the_answer_under_6mb(top_k: int, reason: str) -> None
     assert len(index.batch(worst)) <= config.MAX_RESPONSE_BYTES
     assert len(index.batch(["\U0001f600" * 128] * limit)) <= config.MAX_RESPONSE_BYTES
     # and not needlessly small: one more id of the longest answer would not fit
-    per_id = max(index.largest_answer, 1629) + 1  # 1,629 bytes: the longest unknown-id answer
+    per_id = max(index.largest_answer, 1643) + 1  # 1,643 bytes: the longest unknown-id answer
     assert (limit + 1) * per_id > config.MAX_RESPONSE_BYTES - 64
 
 
@@ -143,3 +144,94 @@ def test_model_registry_checksum_is_checked_without_a_manifest(tmp_path: Path) -
     path.write_bytes(bytes(data))
     with pytest.raises(loader.IntegrityError, match="does not match"):
         loader.load_export(str(tmp_path))
+
+
+def test_access_log_lines_are_json_and_none_is_lost_while_flushing() -> None:
+    import io
+    import threading
+
+    from ipre_serve.accesslog import AccessLog
+
+    stream = io.StringIO()
+    access = AccessLog(stream)
+    access.record("BREW", "/x\n" + "y" * 500, 418, 0, 1.5)
+
+    def many(n: int) -> None:
+        for _ in range(2000):
+            access.record("POST", "/invocations", 200, n, 0.25)
+
+    threads = [threading.Thread(target=many, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    while any(thread.is_alive() for thread in threads):
+        access.flush()  # flushing while others append
+    for thread in threads:
+        thread.join()
+    access.flush()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 1 + 4 * 2000
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}"
+    assert re.fullmatch(stamp + r" INFO ipre_serve\.access: \{.*\}", lines[0])
+    first = json.loads(lines[0].split("ipre_serve.access: ", 1)[1])
+    assert first == {"method": "BREW", "path": "/x\n" + "y" * 197 + "...", "status": 418,
+                     "ids": 0, "ms": 1.5}  # fmt: skip
+    assert {json.loads(x.split(": ", 1)[1])["ids"] for x in lines[1:]} == {0, 1, 2, 3}
+
+
+def test_reorder_reminders_shrink_the_batch_limit() -> None:
+    """The limit follows the longest answer, reminders included (top_k and reorder_top_k)."""
+    from serve_support import REORDER_SCHEMA, reorder_rows
+
+    table = pa.Table.from_pylist(fixture_rows(customers=3), schema=SCHEMA)
+    plain = build_index(table)
+    reminders = pa.Table.from_pylist(reorder_rows(("C00001",), per_customer=20),
+                                     schema=REORDER_SCHEMA)  # fmt: skip
+    with_reorders = build_index(table, reorders=reminders)
+    assert with_reorders.largest_answer > plain.largest_answer
+    limit = with_reorders.batch_limit(6_291_456, 128)
+    assert limit < plain.batch_limit(6_291_456, 128)
+    body = with_reorders.batch(["C00001"] * limit)
+    assert len(body) <= 6_291_456 and json.loads(body)["count"] == limit
+    ranks = [r["rank"] for r in json.loads(with_reorders.single("C00001"))["reorders"]]
+    assert ranks == list(range(1, 21))
+
+
+def test_reorder_rows_must_match_the_manifest(tmp_path: Path) -> None:
+    from serve_support import publish, reorder_rows
+
+    path = publish(tmp_path, fixture_rows(customers=2), reorders=reorder_rows())
+    assert loader.load_export(str(path)).reorders.num_rows == 4
+    manifest_file = tmp_path / "recommendations.manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    manifest["reorder_reminders"]["rows"] = 5
+    manifest_file.write_text(json.dumps(manifest))
+    with pytest.raises(loader.IntegrityError, match="reorder_reminders.parquet has 4 rows"):
+        loader.load_export(str(path))
+
+
+def test_a_publish_finishing_during_a_failed_first_load_is_picked_up(tmp_path: Path) -> None:
+    """The first load reads a half-published export (integrity error); the publish completes
+    before the watcher starts: the watcher still sees it as new and loads it."""
+    import threading
+
+    from ipre_serve import model
+    from serve_support import publish
+
+    path = publish(tmp_path, fixture_rows(customers=2), flip=True)  # caught half-way
+    settings = config.Settings(source=str(path), watch_s=0.02)
+    state = model.ModelState()
+    assert model.first_attempt(settings, state) and state.loaded is None
+    assert state.problem_code == "integrity_error"
+    publish(tmp_path, fixture_rows(customers=3))  # the publish completes
+    stop = threading.Event()
+    watcher = threading.Thread(target=model.watch, args=(settings, state, stop))
+    watcher.start()
+    try:
+        for _ in range(200):
+            if state.loaded is not None:
+                break
+            threading.Event().wait(0.02)
+    finally:
+        stop.set()
+        watcher.join()
+    assert state.loaded is not None and len(state.loaded.index) == 3
