@@ -128,7 +128,7 @@ test-spark: install-spark
 	rm -rf $(IPRE_SPARK_DIR)
 	$(SPARK_DBT) seed
 	$(SPARK_DBT) build --select +market_basket +int_product_momentum --indirect-selection cautious
-	IPRE_TARGET=spark $(BIN)/python -m ipre.spark_clusters
+	IPRE_TARGET=spark $(BIN)/python -m ipre.clustering.spark
 	IPRE_TARGET=spark $(BIN)/python -m ipre.similarity.spark
 	$(SPARK_DBT) build --exclude +market_basket +int_product_momentum $(SPARK_PYTHON_MODELS)
 	$(SPARK_DBT) test --select $(SPARK_PYTHON_MODELS)

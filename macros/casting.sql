@@ -43,11 +43,6 @@
     end
 {%- endmacro %}
 
-{#- Text that is null or only blanks → null, else trimmed text. -#}
-{% macro clean_text(expr) -%}
-    nullif(trim(cast({{ expr }} as {{ dbt.type_string() }})), '')
-{%- endmacro %}
-
 {#- One readable text of a raw row, kept with a quarantined row so that nothing is lost. -#}
 {% macro raw_row_text(columns) -%}
     {%- set parts = [] -%}

@@ -12,7 +12,7 @@ from dbt_common.events.types import Note
 
 from ipre.clustering import ClusterParams, cluster_customers
 from ipre.clustering.pipeline import BASKET_COLUMNS
-from ipre.spark_clusters import is_spark_frame, spark_customer_clusters
+from ipre.clustering.spark import is_spark_frame, spark_customer_clusters
 
 
 def read_params(dbt) -> ClusterParams:
