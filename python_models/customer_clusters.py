@@ -3,7 +3,8 @@
 Thin on purpose: read market_basket through Arrow, call ipre.clustering, return the table. The
 maths and its tests live in the package. Vars arrive as strings through direct
 ``dbt.config.get`` calls (the parser only sees direct calls); the keys are declared in
-python_models/_python__models.yml.
+python_models/_python__models.yml; the names are ipre.clustering.params.CLUSTER_VARS, which a test
+checks against both copies.
 """
 
 from dbt_common.events.base_types import EventLevel

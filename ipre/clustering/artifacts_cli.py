@@ -20,18 +20,12 @@ import sklearn
 
 import ipre
 from ipre.clustering.artifacts import write_artifacts
-from ipre.clustering.params import ClusterParams
+from ipre.clustering.params import CLUSTER_VARS, ClusterParams
 from ipre.clustering.pipeline import BASKET_COLUMNS, cluster_customers
 
 PROJECT_ROOT = Path(ipre.__file__).resolve().parent.parent
-PARAM_FLAGS = (
-    "max_k",
-    "min_cluster_customers",
-    "elbow_threshold",
-    "feature_groups",
-    "random_state",
-    "n_init",
-)
+# one --flag per clustering var (--max-k, ...), overriding what customer_clusters stored
+PARAM_FLAGS = CLUSTER_VARS
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from ipre.clustering import ClusterParams, cluster_customers
+from ipre.clustering.params import CLUSTER_VARS
 from ipre.clustering.pipeline import BASKET_COLUMNS, ID_COLUMNS, SEGMENT_COLUMNS, feature_sort_key
 
 if TYPE_CHECKING:
@@ -39,14 +40,6 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
 FEATURES_JSON = "features_json"
-CLUSTER_VARS: tuple[str, ...] = (
-    "max_k",
-    "min_cluster_customers",
-    "elbow_threshold",
-    "feature_groups",
-    "random_state",
-    "n_init",
-)
 # Spark type of each fixed column (the package's pandas dtypes: string, int64, Float64).
 FIXED_TYPES: dict[str, str] = {
     "customer_id": "string",
