@@ -32,7 +32,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ipre export-artifacts", description=__doc__)
     parser.add_argument("--out", required=True, type=Path, help="path of model.tar.gz to write")
     parser.add_argument(
+        "--db",
+        # --duckdb: the old spelling, kept working (deprecated); every other command says --db
         "--duckdb",
+        dest="db",
         help="warehouse file (default: $IPRE_DUCKDB_PATH or "
         "ipre.duckdb; relative paths are taken from the project root)",
     )
@@ -42,7 +45,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             f"--{name.replace('_', '-')}",
             dest=name,
             default=None,
-            help="override the parameter stored with customer_clusters",
+            help=f"override {name} (default: the value customer_clusters was fitted with)",
         )
     return parser.parse_args(argv)
 
@@ -129,7 +132,7 @@ def header(params: ClusterParams, basket: pd.DataFrame, source: Path) -> dict:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    source = warehouse_path(args.duckdb)
+    source = warehouse_path(args.db)
     basket, built = read_inputs(source)
     stored = stored_params(built)
     params = choose_params(args, stored)

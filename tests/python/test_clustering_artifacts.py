@@ -35,7 +35,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFr
 def exported(warehouse: tuple[Path, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory):
     path, _ = warehouse
     out = tmp_path_factory.mktemp("art") / "model.tar.gz"
-    assert main(["--duckdb", str(path), "--out", str(out), "--jobs", "1"]) == 0
+    assert main(["--db", str(path), "--out", str(out), "--jobs", "1"]) == 0
     return out
 
 
