@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 
 from ipre.export import default_db_path
+from ipre.params.resolved import built_top_k, default_top_k
 
 MART_TABLES = (
     "market_basket",
@@ -181,14 +182,10 @@ def reorder_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[st
 
 
 def build_top_k(con: duckdb.DuckDBPyConnection, tables: set[str]) -> int:
-    """The build's top_k var, as recorded in pipeline_health; 5 (the spec default) if absent."""
-    if "pipeline_health" in tables:
-        row = con.execute(
-            "select metric_value from pipeline_health where metric = 'top_k'"
-        ).fetchone()
-        if row and row[0] is not None:
-            return int(row[0])
-    return 5
+    """The build's top_k var (pipeline_health, else the deepest rank); dbt_project.yml's
+    default when the warehouse has neither table yet."""
+    built = built_top_k(con) if tables & {"pipeline_health", "recommendations"} else None
+    return built or default_top_k()
 
 
 def build_warnings(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:
@@ -221,7 +218,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ipre summary", description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: warehouse)")
     parser.add_argument(
-        "--top-k", type=int, default=None, help="default: the build's (pipeline_health), else 5"
+        "--top-k",
+        type=int,
+        default=None,
+        help="rows per customer to expect (default: the build's top_k)",
     )
     return parser.parse_args(argv)
 
