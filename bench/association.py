@@ -19,20 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 import warnings
 from collections.abc import Callable
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from bench.scales import ROOT
-
-sys.path.insert(0, str(ROOT / "tests" / "python"))
-from test_association_oracle import exact, project_vars, read_baskets  # noqa: E402
+from ipre.oracles.association import item_floor, project_vars, read_baskets
 
 GROUPS = ["cluster_id", "segment"]
 RULE_COLUMNS = [
@@ -40,14 +35,6 @@ RULE_COLUMNS = [
     "pair_freq", "support", "confidence", "lift",
 ]
 LIFT_SLACK = 1e-9  # the float cut sits just below min_lift; the exact cut comes after
-
-
-def item_floor(n_baskets: int, params: dict[str, object]) -> Fraction:
-    return max(
-        exact(params["min_abs_freq"]),
-        exact(params["min_freq_ratio"]) * n_baskets,
-        exact(params["min_support"]) * n_baskets,
-    )
 
 
 def pruned_group(group: pd.DataFrame, params: dict[str, object]) -> tuple[int, pd.DataFrame]:
