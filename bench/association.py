@@ -4,7 +4,7 @@
 
 ENGINE is one of ENGINES. `sql` re-runs the compiled association_rules model read-only; the
 libraries mine the same baskets, read back exactly as the oracle test reads them
-(tests/python/test_association_oracle.py: basket_sessions joined to customer_clusters), one
+(ipre.oracles.association: basket_sessions joined to customer_clusters), one
 group (cluster_id, segment) at a time, pairs only. Every engine is given the same frequency
 floor before pairing (the Apriori property, as the model does): products below
 max(min_abs_freq, min_freq_ratio × baskets, min_support × baskets) are dropped, but every
