@@ -132,6 +132,8 @@ def header(params: ClusterParams, basket: pd.DataFrame, source: Path) -> dict:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if any(arg == "--duckdb" or arg.startswith("--duckdb=") for arg in argv):
+        print("ipre export-artifacts: --duckdb is deprecated; use --db", file=sys.stderr)
     source = warehouse_path(args.db)
     basket, built = read_inputs(source)
     stored = stored_params(built)
