@@ -429,10 +429,10 @@ def source_shares(
 
 
 def rows_k(rows: Sequence[Mapping[str, Any]]) -> int:
-    """The cut-off the rows were scored at (from their ndcg_at_<k> column), else K."""
+    """The cut-off the rows were scored at (from a <metric>_at_<k> column), else K."""
     for row in rows:
         for name in row:
-            match = re.fullmatch(r"ndcg_at_(\d+)", name)
+            match = re.fullmatch(r"(?:hit_rate|precision|recall|ndcg|map)_at_(\d+)", name)
             if match:
                 return int(match.group(1))
     return K
