@@ -23,7 +23,8 @@ export IPRE_VARS := $(VARS)
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip==25.3'
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+	@echo "installing the pinned dependencies (requirements.lock) into .venv: a few minutes, once"
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on \
 		-c requirements.lock -e '.[test]'
 	@touch $@
 
@@ -73,8 +74,13 @@ lint: install
 dbt-test: install
 	$(BIN)/ipre build --unit-tests
 
+# Both cores (pytest-xdist): a module's tests run on one worker, so its dbt builds happen once;
+# session builds are shared by the workers (tests/python/conftest.py). --durations lists the
+# slowest tests after the run.
+PYTEST_WORKERS ?= 2
 pytest: install chromium
-	$(BIN)/pytest -q --ignore=$(ROOT)/tests/python/test_spark_equality.py
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --durations=25 \
+		--ignore=$(ROOT)/tests/python/test_spark_equality.py
 
 docs: install
 	$(DBT) docs generate
@@ -144,10 +150,11 @@ install-spark: $(SPARK_STAMP)
 ## ipre.similarity.spark) and check
 ## every mart equals DuckDB's row for row
 test-spark: install-spark
+	@command -v java >/dev/null || { echo "make test-spark needs Java 17 or 21 (java on PATH)" >&2; exit 1; }
 	rm -rf $(IPRE_SPARK_DIR)
 	$(SPARK_DBT) seed
 	$(SPARK_DBT) build --select +market_basket +int_product_momentum --indirect-selection cautious
-	IPRE_TARGET=spark $(BIN)/python -m ipre.spark_clusters
+	IPRE_TARGET=spark $(BIN)/python -m ipre.clustering.spark
 	IPRE_TARGET=spark $(BIN)/python -m ipre.similarity.spark
 	$(SPARK_DBT) build --exclude +market_basket +int_product_momentum $(SPARK_PYTHON_MODELS) \
 		$(SPARK_EXCLUDED_MODELS)

@@ -4,7 +4,7 @@
 
 ENGINE is one of ENGINES. `sql` re-runs the compiled association_rules model read-only; the
 libraries mine the same baskets, read back exactly as the oracle test reads them
-(tests/python/test_association_oracle.py: basket_sessions joined to customer_clusters), one
+(ipre.oracles.association: basket_sessions joined to customer_clusters), one
 group (cluster_id, segment) at a time, pairs only. Every engine is given the same frequency
 floor before pairing (the Apriori property, as the model does): products below
 max(min_abs_freq, min_freq_ratio × baskets, min_support × baskets) are dropped, but every
@@ -19,20 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 import warnings
 from collections.abc import Callable
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from bench.scales import ROOT
-
-sys.path.insert(0, str(ROOT / "tests" / "python"))
-from test_association_oracle import exact, project_vars, read_baskets  # noqa: E402
+from ipre.oracles.association import item_floor, project_vars, read_baskets
 
 GROUPS = ["cluster_id", "segment"]
 RULE_COLUMNS = [
@@ -40,14 +35,6 @@ RULE_COLUMNS = [
     "pair_freq", "support", "confidence", "lift",
 ]
 LIFT_SLACK = 1e-9  # the float cut sits just below min_lift; the exact cut comes after
-
-
-def item_floor(n_baskets: int, params: dict[str, object]) -> Fraction:
-    return max(
-        exact(params["min_abs_freq"]),
-        exact(params["min_freq_ratio"]) * n_baskets,
-        exact(params["min_support"]) * n_baskets,
-    )
 
 
 def pruned_group(group: pd.DataFrame, params: dict[str, object]) -> tuple[int, pd.DataFrame]:

@@ -34,9 +34,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from ipre.params.resolved import default_top_k
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVE = os.path.join(ROOT, "serve", "serve")
-TOP_K = 5
+# rows per customer of the synthetic export: what a default build exports (dbt_project.yml)
+TOP_K = default_top_k()
 
 
 def write_export(path: str, customers: int, seed: int = 7) -> list[str]:

@@ -410,7 +410,9 @@ def parse_args(argv: list[str]) -> BuildOptions:
         "--vars", default=None, help="dbt vars, e.g. '{top_k: 10}' (default: $IPRE_VARS, else {})"
     )
     parser.add_argument("--db", type=Path, default=None, help="warehouse (default: published)")
-    parser.add_argument("--export-dir", type=Path, default=None, help="default: $IPRE_EXPORT_DIR")
+    parser.add_argument(
+        "--export-dir", type=Path, default=None, help="export folder (default: $IPRE_EXPORT_DIR)"
+    )
     parser.add_argument("--unit-tests", action="store_true", help="also run dbt unit tests")
     parser.add_argument("--no-export", action="store_true", help="do not rewrite the export")
     args, rest = parser.parse_known_args(argv)

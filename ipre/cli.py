@@ -18,11 +18,26 @@ COMMANDS: dict[str, str] = {
     "check": "ipre.monitoring.check",
     "report": "ipre.report.cli",
 }
+# One line per sub-command for `ipre --help` (each command's own --help says the rest).
+DESCRIPTIONS: dict[str, str] = {
+    "build": "check the vars, build into a copy of the warehouse, swap it in on success, export",
+    "check-vars": "check dbt vars (names, allowed values, input files) without building",
+    "deploy": "register the export as a SageMaker model package and roll out the endpoint",
+    "evaluate": "rebuild as of a cutoff and score the engine against baselines (eval_metrics)",
+    "export": "write recommendations.parquet, its manifest and feedback_summary.json atomically",
+    "export-artifacts": "write the clustering model.tar.gz (one KMeans model per segment)",
+    "generate": "write seeded synthetic raw inputs (customers, products, invoices, feedback)",
+    "summary": "print a summary of the built warehouse (volumes, quality, feedback, health)",
+}
 
 
 def usage() -> str:
-    names = "\n  ".join(sorted(COMMANDS))
-    return f"usage: ipre <command> [options]\ncommands:\n  {names}"
+    width = max(map(len, COMMANDS))
+    lines = [f"  {name.ljust(width)}  {DESCRIPTIONS[name]}" for name in sorted(COMMANDS)]
+    return (
+        "usage: ipre <command> [options]   (ipre <command> --help for its options)\n"
+        "commands:\n" + "\n".join(lines)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

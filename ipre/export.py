@@ -6,8 +6,8 @@
   in the recency window) -> ``<export dir>/no_recent_purchases.parquet``, so the endpoint can
   tell them apart from ids it has never heard of
 * its manifest -> ``<export dir>/recommendations.manifest.json``: sha256, bytes, rows,
-  customers, top_k, the build (id, time, vars) and the export time; serve/ verifies the Parquet
-  against it and serves nothing that does not match
+  customers, top_k, the build (id, time, vars), every var as used (params) and the export
+  time; serve/ verifies the Parquet against it and serves nothing that does not match
 * ``feedback_summary`` -> ``<export dir>/feedback_summary.json`` (spec §4.6 shape)
 * ``reorder_reminders`` (rows with is_reminder, with ``product_name``) ->
   ``<export dir>/reorder_reminders.parquet``, when the warehouse has the table
@@ -37,6 +37,8 @@ from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
+
+from ipre.params.resolved import built_top_k, resolve
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RECOMMENDATIONS_FILE = "recommendations.parquet"
@@ -192,10 +194,9 @@ def build_record(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def manifest_document(con: duckdb.DuckDBPyConnection, parquet: Path, rows: int,
                       exported_at: datetime) -> dict[str, Any]:  # fmt: skip
     """What the serving side checks (sha256, rows) and shows (/info) about one export."""
-    top_k = _scalar(con, "select metric_value from pipeline_health where metric = 'top_k'")
-    if top_k is None:
-        top_k = _scalar(con, "select max(rank) from recommendations")
+    top_k = built_top_k(con)
     customers = _scalar(con, "select count(distinct customer_id) from recommendations")
+    build = build_record(con)
     return {
         "format_version": MANIFEST_VERSION,
         "file": parquet.name,
@@ -203,8 +204,11 @@ def manifest_document(con: duckdb.DuckDBPyConnection, parquet: Path, rows: int,
         "bytes": parquet.stat().st_size,
         "rows": rows,
         "customers": int(customers or 0),
-        "top_k": None if top_k is None else int(top_k),
-        **build_record(con),
+        "top_k": top_k,
+        **build,
+        # every var as this build used it (dbt_project.yml defaults, then the build's vars):
+        # evaluation, benchmarks and the serving side read parameters from here
+        "params": resolve(build["vars"]),
         "exported_at": exported_at.replace(tzinfo=None).isoformat(timespec="seconds"),
     }
 

@@ -22,6 +22,7 @@ from ipre.monitoring.reorder_volume import REORDER_SQL
 from ipre.monitoring.runs import latest_and_previous, read_runs, run_vars
 from ipre.monitoring.thresholds import thresholds
 from ipre.monitoring.verdict import judge
+from ipre.params.resolved import built_top_k, default_top_k
 from ipre.report.cli import default_report_path
 
 MART_TABLES = (
@@ -205,14 +206,10 @@ def verdict_section(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def build_top_k(con: duckdb.DuckDBPyConnection, tables: set[str]) -> int:
-    """The build's top_k var, as recorded in pipeline_health; 5 (the spec default) if absent."""
-    if "pipeline_health" in tables:
-        row = con.execute(
-            "select metric_value from pipeline_health where metric = 'top_k'"
-        ).fetchone()
-        if row and row[0] is not None:
-            return int(row[0])
-    return 5
+    """The build's top_k var (pipeline_health, else the deepest rank); dbt_project.yml's
+    default when the warehouse has neither table yet."""
+    built = built_top_k(con) if tables & {"pipeline_health", "recommendations"} else None
+    return built or default_top_k()
 
 
 def build_warnings(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:
@@ -245,7 +242,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ipre summary", description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=None, help="DuckDB file (default: warehouse)")
     parser.add_argument(
-        "--top-k", type=int, default=None, help="default: the build's (pipeline_health), else 5"
+        "--top-k",
+        type=int,
+        default=None,
+        help="rows per customer to expect (default: the build's top_k)",
     )
     return parser.parse_args(argv)
 

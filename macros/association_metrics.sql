@@ -1,13 +1,3 @@
-{#- Association metrics for ordered product pairs within each group (spec §4.4), as CTEs
-    that follow a CTE named `group_baskets_products`, which must hold one row per basket ×
-    product with columns: the group columns, global_basket_id, product_id, basket_age_days.
-    The last CTE is `rules`.
-
-    Frequency floor: a product counts in a group only when it is in at least
-    max(min_abs_freq, min_freq_ratio × baskets, min_support × baskets) of the group's
-    baskets, and the floor applies to both sides of a rule. Products below it cannot be in a
-    kept rule, so they are dropped before the self-join (the Apriori property): exact, and it
-    keeps the pair count bounded on large data. -#}
 {% macro association_metric_ctes(group_columns) -%}
 {%- set group_list = group_columns | join(', ') -%}
 group_totals as (

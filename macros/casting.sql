@@ -7,20 +7,16 @@
 
 {% macro default__type_double() -%}double{%- endmacro %}
 
-{#- The JSON column type (DuckDB json); engines without one (Spark) use text. -#}
 {% macro type_json() -%}
     {{ return(adapter.dispatch('type_json', 'ipre')()) }}
 {%- endmacro %}
 
 {% macro default__type_json() -%}json{%- endmacro %}
 
-{#- Text → number, or null when it is not a number. -#}
 {% macro try_to_double(expr) -%}
     {{ dbt.safe_cast(dbt.cast(expr, dbt.type_string()), type_double()) }}
 {%- endmacro %}
 
-{#- Text → naive UTC timestamp: a value with an offset is converted to UTC, a value
-    without one is taken as UTC already (the session time zone is UTC, profiles.yml). -#}
 {% macro try_to_utc_timestamp(expr) -%}
     {{ return(adapter.dispatch('try_to_utc_timestamp', 'ipre')(expr)) }}
 {%- endmacro %}
@@ -33,7 +29,6 @@
     (try_cast(cast({{ expr }} as varchar) as timestamptz) at time zone 'UTC')
 {%- endmacro %}
 
-{#- Text → boolean from true/false, yes/no, 1/0, y/n, t/f (any case); null otherwise. -#}
 {% macro try_to_boolean(expr) -%}
     case
         when lower(trim(cast({{ expr }} as {{ dbt.type_string() }}))) in ('true', 'yes', '1', 'y', 't')
@@ -43,12 +38,6 @@
     end
 {%- endmacro %}
 
-{#- Text that is null or only blanks → null, else trimmed text. -#}
-{% macro clean_text(expr) -%}
-    nullif(trim(cast({{ expr }} as {{ dbt.type_string() }})), '')
-{%- endmacro %}
-
-{#- One readable text of a raw row, kept with a quarantined row so that nothing is lost. -#}
 {% macro raw_row_text(columns) -%}
     {%- set parts = [] -%}
     {%- for column in columns -%}
@@ -59,9 +48,6 @@
     {{ dbt.concat(parts) }}
 {%- endmacro %}
 
-{#- The columns of a relation, lower-cased, read with a zero-row query so that it also
-    works on file-backed sources. Empty at parse time, for a unit test's mocked input, and
-    for a table not built yet (a compile or lint before the first build). -#}
 {% macro relation_column_names(relation) -%}
     {%- if not execute -%}{{ return([]) }}{%- endif -%}
     {#- a unit test's given input is a CTE, not a relation: its columns are not known here -#}
@@ -72,7 +58,6 @@
     {{ return(result.column_names | map('lower') | list) }}
 {%- endmacro %}
 
-{#- The first price column present (spec §8 bug 2), or none. -#}
 {% macro find_price_column(relation) -%}
     {%- set names = relation_column_names(relation) -%}
     {%- for candidate in ['unit_price', 'price', 'list_price', 'unit_cost', 'sale_price'] -%}
@@ -81,13 +66,10 @@
     {{ return(none) }}
 {%- endmacro %}
 
-{#- dbt-duckdb falls back to dbt's plain `cast` for safe_cast; DuckDB has try_cast. -#}
 {% macro duckdb__safe_cast(field, type) -%}
     try_cast({{ field }} as {{ type }})
 {%- endmacro %}
 
-{#- True when text is a plain decimal number (sign, digits, one point, exponent): the
-    casts also accept 1_000, 0x10, inf or nan, which no export means as a quantity. -#}
 {% macro is_plain_number(expr) -%}
     {{ return(adapter.dispatch('is_plain_number', 'ipre')(expr)) }}
 {%- endmacro %}
@@ -100,11 +82,8 @@
     regexp_full_match({{ expr }}, '[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?')
 {%- endmacro %}
 
-{#- The largest quantity a line may carry: beyond it (and for nan, inf) the value is an
-    export error, and it would overflow the exact decimal(38, 6) sums downstream. -#}
 {% macro max_line_quantity() -%}1e9{%- endmacro %}
 
-{#- The var min_invoice_date as YYYY-MM-DD, checked so that it can be pasted into SQL. -#}
 {% macro min_invoice_date() -%}
     {%- set value = var('min_invoice_date', '2000-01-01') | string | trim -%}
     {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', value) -%}
@@ -114,8 +93,6 @@
     {{ return(value) }}
 {%- endmacro %}
 
-{#- raw_row_text, or for a line the CSV reader rejected (it has no fields) the reader's
-    reason and the line itself (columns reader_rejection and raw_line of raw_file_*). -#}
 {% macro raw_row_with_rejection(columns, raw_columns) -%}
     {%- if raw_columns is not none and 'reader_rejection' in raw_columns -%}
         coalesce(reader_rejection || ' | line: ' || coalesce(raw_line, '<null>'), {{ raw_row_text(columns) }})

@@ -1,8 +1,3 @@
-{#- on-run-start (dbt_project.yml): fail before any model runs when a var is outside its domain,
-    so `dbt build` started directly (not through `ipre build`) still rejects top_k: -1.
-    The domains come from macros/generated/ipre_var_domains.sql, generated from
-    ipre/params/domains.py; unknown var names and input files are checked by `ipre check-vars`
-    only (dbt does not expose the list of --vars given). Renders no SQL. -#}
 {% macro check_var_domains() -%}
     {%- set problems = [] -%}
     {%- set number_re = '\\s*[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?\\s*' -%}

@@ -1,5 +1,3 @@
-{#- Post-hook of basket_window: print the window used in the build log, so a scheduled
-    run's log says which basket window produced its rules. -#}
 {% macro log_basket_window(relation) -%}
     {%- if execute -%}
         {%- set row = run_query(

@@ -5,8 +5,6 @@
     them instead of the reader dropping them or failing the build. DuckDB-specific: the
     Spark profile reads the bundled seeds, never files. -#}
 
-{#- The input contract (spec §3): columns a file must have, and columns it may have. The
-    products price may come under any of five names (find_price_column). -#}
 {% macro raw_input_contract(entity) -%}
     {%- set contracts = {
         'customers': {
@@ -30,13 +28,10 @@
     {{ return(contracts[entity]) }}
 {%- endmacro %}
 
-{#- True when the var `<entity>_path` names a file (not empty = sample, not 'none'). -#}
 {% macro raw_file_configured(entity) -%}
     {{ return((var(entity ~ '_path', '') | string | trim) not in ('', 'none')) }}
 {%- endmacro %}
 
-{#- The path as a SQL string literal: single quotes doubled, so no value can end the
-    literal; control characters (a newline, a NUL) are refused, no real path has them. -#}
 {% macro sql_path_literal(entity, path) -%}
     {%- for character in path -%}
         {%- if character < ' ' -%}
@@ -47,8 +42,6 @@
     {{ return("'" ~ (path | replace("'", "''")) ~ "'") }}
 {%- endmacro %}
 
-{#- csv, tsv or parquet: the var `<entity>_format` when set, else the file extension of the
-    path (or glob); any other extension is read as CSV, as before. -#}
 {% macro raw_file_format(entity, path) -%}
     {%- set format = var(entity ~ '_format', 'auto') | string | trim | lower -%}
     {%- if format in ('csv', 'tsv', 'parquet') -%}{{ return(format) }}{%- endif -%}
@@ -62,10 +55,6 @@
     {{ return('csv') }}
 {%- endmacro %}
 
-{#- The var input_encoding as DuckDB's read_csv spells it. DuckDB reads utf-8, utf-16 and
-    latin-1 natively; cp1252 needs its encodings extension, which cannot be installed here,
-    so a cp1252 file is read through the filesystem ipre1252:// (ipre/transcoding_filesystem.py,
-    registered by ipre.duckdb_plugin), which serves it re-encoded as UTF-8. -#}
 {% macro input_encoding() -%}
     {%- set name = var('input_encoding', 'utf-8') | string | trim | lower | replace('_', '-') -%}
     {%- set aliases = {
@@ -81,7 +70,6 @@
     {{ return(aliases[name]) }}
 {%- endmacro %}
 
-{#- The path the reader opens: cp1252 text goes through the re-encoding filesystem. -#}
 {% macro raw_file_read_path(entity, path, format) -%}
     {%- if format == 'parquet' or input_encoding() != 'cp1252' -%}{{ return(path) }}{%- endif -%}
     {%- if (path | lower).endswith('.gz') or (path | lower).endswith('.zst') -%}
@@ -91,11 +79,6 @@
     {{ return('ipre1252://' ~ path) }}
 {%- endmacro %}
 
-{#- The table function that reads the file(s) of one entity, every column as text. CSV and
-    TSV are read without DuckDB's sniffer: it can fail on a small file with a stray quote, or
-    take lines starting with # for comments and drop them. The column names come from the
-    header line (raw_file_header); with rejects_prefix, lines the reader cannot parse go to
-    the temp tables <prefix>_rejects and <prefix>_scans. -#}
 {% macro raw_file_reader(entity, rejects_prefix=none, header=none) -%}
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
     {%- set format = raw_file_format(entity, path) -%}
@@ -134,9 +117,6 @@
     {{ return('read_csv(' ~ literal ~ ', ' ~ options | join(', ') ~ ')') }}
 {%- endmacro %}
 
-{#- The column names in the header line of a CSV/TSV input (of the first file of a glob):
-    split on the delimiter, blanks trimmed, surrounding double quotes removed. A blank name
-    becomes column_<n>. -#}
 {% macro raw_file_header(entity) -%}
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
     {%- set delimiter = '\t' if raw_file_format(entity, path) == 'tsv' else ',' -%}
@@ -152,12 +132,6 @@
     {{ return(names) }}
 {%- endmacro %}
 
-{#- The body of the model raw_file_<entity>: one row per data line of the file(s), the
-    contract's columns as text (names matched case-insensitively, absent optional columns
-    left out), plus reader_rejection and raw_line for a line the CSV reader rejected
-    (null for a parsed line). Fails early, naming the file, on a missing file, a 0-byte
-    file, a file without data rows, a missing required column, or text in another
-    encoding than input_encoding. -#}
 {% macro raw_file_lines(entity) -%}
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
     {%- set what = entity ~ " input '" ~ path ~ "' (var " ~ entity ~ "_path)" -%}
@@ -276,9 +250,6 @@ select * from parsed_lines
 {%- endif %}
 {%- endmacro %}
 
-{#- The raw columns a staging model can read for an entity (lower case). When they cannot
-    be known (at parse time, in a unit test whose input is a CTE, before the raw table is
-    built) they are taken to be those of the bundled sample seed. -#}
 {% macro raw_input_columns(entity) -%}
     {%- set sample_columns = {
         'customers': ['customer_id', 'customer_name', 'region', 'end_use'],
@@ -294,15 +265,12 @@ select * from parsed_lines
     {{ return(names if names else sample_columns[entity]) }}
 {%- endmacro %}
 
-{#- The expression for a raw column: the column, or a typed null when the input lacks it. -#}
 {% macro raw_column(name, columns) -%}
     {%- if name in columns -%}{{ name }}
     {%- else -%}cast(null as {{ dbt.type_string() }})
     {%- endif -%}
 {%- endmacro %}
 
-{#- The contract's optional columns an input lacks (products: unit_price stands for any of
-    the five price names). With log_them, each is reported once in the build log. -#}
 {% macro missing_optional_columns(entity, log_them=false) -%}
     {%- set columns = raw_input_columns(entity) -%}
     {%- set optional = raw_input_contract(entity).optional -%}
@@ -323,7 +291,6 @@ select * from parsed_lines
     {{ return(missing) }}
 {%- endmacro %}
 
-{#- missing_optional_columns as one SQL literal ('a, b'), or a typed null when none lack. -#}
 {% macro missing_columns_literal(entity) -%}
     {%- set missing = missing_optional_columns(entity) -%}
     {%- if missing -%}'{{ missing | join(', ') }}'
@@ -331,8 +298,6 @@ select * from parsed_lines
     {%- endif -%}
 {%- endmacro %}
 
-{#- Post-hook of raw_file_<entity>: free the reader's temp tables once the model holds the
-    lines (they live as long as the connection, in memory). -#}
 {% macro drop_raw_file_temp_tables(entity) -%}
     {%- set statements = [] -%}
     {%- for suffix in ['lines', 'rejects', 'scans'] -%}

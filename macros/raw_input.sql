@@ -1,8 +1,3 @@
-{#- The relation a staging model reads for one raw entity: the file named by the var
-    `<entity>_path` (loaded by the model raw_file_<entity>, macros/raw_files.sql) when set,
-    else the bundled sample seed `raw_<entity>`.
-    For feedback, the value 'none' means "no feedback file": an empty relation with the
-    feedback columns, so the pipeline still builds (spec §7.6). -#}
 {% macro raw_input(entity) -%}
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
     {%- if path == 'none' and entity == 'feedback' -%}
@@ -12,8 +7,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The relation object behind raw_input (a source or the sample seed), for macros that
-    inspect it (e.g. find_price_column). -#}
 {% macro raw_input_relation(entity) -%}
     {%- if raw_file_configured(entity) -%}
         {{ return(ref('raw_file_' ~ entity)) }}

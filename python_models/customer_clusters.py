@@ -3,7 +3,8 @@
 Thin on purpose: read market_basket through Arrow, call ipre.clustering, return the table. The
 maths and its tests live in the package. Vars arrive as strings through direct
 ``dbt.config.get`` calls (the parser only sees direct calls); the keys are declared in
-python_models/_python_models.yml.
+python_models/_python__models.yml; the names are ipre.clustering.params.CLUSTER_VARS, which a test
+checks against both copies.
 """
 
 from dbt_common.events.base_types import EventLevel
@@ -12,7 +13,7 @@ from dbt_common.events.types import Note
 
 from ipre.clustering import ClusterParams, cluster_customers
 from ipre.clustering.pipeline import BASKET_COLUMNS
-from ipre.spark_clusters import is_spark_frame, spark_customer_clusters
+from ipre.clustering.spark import is_spark_frame, spark_customer_clusters
 
 
 def read_params(dbt) -> ClusterParams:

@@ -2,7 +2,7 @@
 
 Thin on purpose: read the inputs through Arrow, call ipre.similarity.scoring, return the
 table (docs/ranking.md). Vars arrive through direct ``dbt.config.get`` calls; the keys are
-declared in python_models/_python_models.yml.
+declared in python_models/_python__models.yml.
 """
 
 from ipre.similarity.scoring import ranking_depth, scores_from_tables

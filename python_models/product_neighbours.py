@@ -2,7 +2,7 @@
 
 Thin on purpose: read market_basket (customer × product, with the segment) and each customer's
 cluster through Arrow, call ipre.similarity, return the table. Vars arrive through direct
-``dbt.config.get`` calls; the keys are declared in python_models/_python_models.yml.
+``dbt.config.get`` calls; the keys are declared in python_models/_python__models.yml.
 """
 
 from ipre.similarity import NeighbourParams, neighbours_from_basket

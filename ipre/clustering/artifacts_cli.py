@@ -20,25 +20,22 @@ import sklearn
 
 import ipre
 from ipre.clustering.artifacts import write_artifacts
-from ipre.clustering.params import ClusterParams
+from ipre.clustering.params import CLUSTER_VARS, ClusterParams
 from ipre.clustering.pipeline import BASKET_COLUMNS, cluster_customers
 
 PROJECT_ROOT = Path(ipre.__file__).resolve().parent.parent
-PARAM_FLAGS = (
-    "max_k",
-    "min_cluster_customers",
-    "elbow_threshold",
-    "feature_groups",
-    "random_state",
-    "n_init",
-)
+# one --flag per clustering var (--max-k, ...), overriding what customer_clusters stored
+PARAM_FLAGS = CLUSTER_VARS
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ipre export-artifacts", description=__doc__)
     parser.add_argument("--out", required=True, type=Path, help="path of model.tar.gz to write")
     parser.add_argument(
+        "--db",
+        # --duckdb: the old spelling, kept working (deprecated); every other command says --db
         "--duckdb",
+        dest="db",
         help="warehouse file (default: $IPRE_DUCKDB_PATH or "
         "ipre.duckdb; relative paths are taken from the project root)",
     )
@@ -48,7 +45,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
             f"--{name.replace('_', '-')}",
             dest=name,
             default=None,
-            help="override the parameter stored with customer_clusters",
+            help=f"override {name} (default: the value customer_clusters was fitted with)",
         )
     return parser.parse_args(argv)
 
@@ -135,7 +132,9 @@ def header(params: ClusterParams, basket: pd.DataFrame, source: Path) -> dict:
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    source = warehouse_path(args.duckdb)
+    if any(arg == "--duckdb" or arg.startswith("--duckdb=") for arg in argv):
+        print("ipre export-artifacts: --duckdb is deprecated; use --db", file=sys.stderr)
+    source = warehouse_path(args.db)
     basket, built = read_inputs(source)
     stored = stored_params(built)
     params = choose_params(args, stored)

@@ -1,10 +1,17 @@
-"""Clustering parameters (spec §5 Group C). Defaults mirror the vars in dbt_project.yml."""
+"""Clustering parameters (spec §5 Group C): the one list of their names and types.
+
+The names are the dbt vars of dbt_project.yml (whose defaults these mirror, checked by
+tests/python/test_clustering_fit.py); ``CLUSTER_VARS`` is derived from the fields, and every
+reader (the Spark job, ``ipre export-artifacts`` flags, the tests) takes the list from here.
+dbt forces two copies it cannot derive: the model's YAML config and the literal
+``dbt.config.get`` calls of python_models/customer_clusters.py (a test checks both).
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from ipre.clustering.features import GROUP_ORDER, parse_feature_groups
 
@@ -29,20 +36,18 @@ class ClusterParams:
     def from_strings(cls, values: Mapping[str, object | None]) -> ClusterParams:
         """Build from dbt config/CLI values, which arrive as strings (spec §7.5); None = default."""
         given = {key: value for key, value in values.items() if value is not None}
-        casts = {
-            "max_k": int,
-            "min_cluster_customers": int,
-            "elbow_threshold": float,
-            "random_state": int,
-            "n_init": int,
-        }
-        kwargs: dict[str, object] = {
-            key: cast(float(given[key])) if cast is int else cast(given[key])
-            for key, cast in casts.items()
-            if key in given
-        }
-        if "feature_groups" in given:
-            kwargs["feature_groups"] = parse_feature_groups(str(given["feature_groups"]))
+        kwargs: dict[str, object] = {}
+        for name, kind in FIELD_TYPES.items():
+            if name not in given:
+                continue
+            value = given[name]
+            if kind == "int":
+                # an int var may arrive as "8" or "8.0"
+                kwargs[name] = int(float(str(value)))
+            elif kind == "float":
+                kwargs[name] = float(str(value))
+            else:
+                kwargs[name] = parse_feature_groups(str(value))
         return cls(**kwargs)  # type: ignore[arg-type]
 
     def to_json(self) -> str:
@@ -54,3 +59,9 @@ class ClusterParams:
     @classmethod
     def from_json(cls, text: str) -> ClusterParams:
         return cls.from_strings(json.loads(text))
+
+
+# Field name -> annotation ("int", "float", "tuple[str, ...]"; annotations are strings here).
+FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(ClusterParams)}
+# The clustering vars, in the order of dbt_project.yml.
+CLUSTER_VARS: tuple[str, ...] = tuple(FIELD_TYPES)

@@ -29,9 +29,13 @@ APPROVAL_STATUSES = ("Approved", "PendingManualApproval", "Rejected")
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ipre deploy", description=__doc__.splitlines()[0])
-    p.add_argument("--recommendations", default="export/recommendations.parquet")
+    p.add_argument(
+        "--recommendations",
+        default="export/recommendations.parquet",
+        help="the export to ship (its manifest and no-recent-purchases file travel with it)",
+    )
     p.add_argument("--artifacts", help="clustering artifacts directory to ship with the model")
-    p.add_argument("--bucket", default="ipre-prod-poc")
+    p.add_argument("--bucket", default="ipre-prod-poc", help="S3 bucket for the model archives")
     p.add_argument("--prefix", default="ipre/models", help="S3 key prefix for archives")
     p.add_argument("--image-uri", required=True, help="ECR URI of the serve/ image")
     p.add_argument(
@@ -40,13 +44,23 @@ def parser() -> argparse.ArgumentParser:
         help="SageMaker execution role (env IPRE_SAGEMAKER_ROLE_ARN)",
     )
     p.add_argument("--group", default="ipre-clustering-models", help="model package group")
-    p.add_argument("--approval-status", default="Approved", choices=APPROVAL_STATUSES)
-    p.add_argument("--endpoint-name", default="ipre-prod-poc-endpoint")
-    p.add_argument("--instance-type", default="ml.m5.large")
-    p.add_argument("--instance-count", type=int, default=1)
+    p.add_argument(
+        "--approval-status",
+        default="Approved",
+        choices=APPROVAL_STATUSES,
+        help="model package status; only Approved rolls out to the endpoint",
+    )
+    p.add_argument(
+        "--endpoint-name",
+        default="ipre-prod-poc-endpoint",
+        help="SageMaker endpoint to create or update",
+    )
+    p.add_argument("--instance-type", default="ml.m5.large", help="endpoint instance type")
+    p.add_argument("--instance-count", type=int, default=1, help="endpoint instances")
     p.add_argument(
         "--region",
         default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+        help="AWS region (env AWS_REGION or AWS_DEFAULT_REGION, else us-east-1)",
     )
     p.add_argument("--version", help="version label (default: UTC timestamp)")
     p.add_argument("--no-endpoint", action="store_true", help="register only, do not roll out")

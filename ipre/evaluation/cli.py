@@ -63,7 +63,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=(),
         help="a rolling backtest: comma-separated cutoff dates, each a full as-of build",
     )
-    parser.add_argument("--horizon-days", type=int, default=DEFAULT_HORIZON_DAYS)
+    parser.add_argument(
+        "--horizon-days",
+        type=int,
+        default=DEFAULT_HORIZON_DAYS,
+        help="days after the cutoff whose first-time purchases are the targets",
+    )
     parser.add_argument(
         "--dataset",
         default=None,
@@ -71,8 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
         " paths, else the folder of invoices_path)",
     )
     parser.add_argument("--vars", type=parse_vars, default={}, help="dbt vars (YAML mapping)")
-    parser.add_argument("--eval-dir", type=Path, default=PROJECT_ROOT / "target" / "eval")
-    parser.add_argument("--db", type=Path, default=None, help="main warehouse for eval_metrics")
+    parser.add_argument(
+        "--eval-dir",
+        type=Path,
+        default=PROJECT_ROOT / "target" / "eval",
+        help="folder of the as-of warehouses (default: target/eval)",
+    )
+    parser.add_argument(
+        "--db", type=Path, default=None, help="warehouse eval_metrics goes to (default: warehouse)"
+    )
     return parser
 
 

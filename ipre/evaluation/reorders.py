@@ -22,6 +22,7 @@ repeat purchase has no recall).
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from typing import Any
 import duckdb
 
 from ipre.evaluation.split import Split
+from ipre.params.resolved import default_top_k
 
 DEFAULT_REORDER_HORIZON_DAYS = 30
 REORDER_MODEL = "reorder_due"
@@ -142,10 +144,12 @@ def score_reorders(
     lines: Iterable[tuple[str, str, date]],
     split: Split,
     horizon_days: int = DEFAULT_REORDER_HORIZON_DAYS,
-    k: int = 5,
+    k: int | None = None,
 ) -> list[dict[str, Any]]:
     """The three eval_metrics rows: reminders and both baselines at the same list lengths.
-    Columns that do not apply (ndcg, map, coverage, shares) are left out (null)."""
+    Columns that do not apply (ndcg, map, coverage, shares) are left out (null). k names the
+    metric columns, as the engine's rows (default: dbt_project.yml's top_k)."""
+    k = k or default_top_k()
     targets = repeat_targets(lines, split, horizon_days)
     models = {
         REORDER_MODEL: {c: list(p) for c, p in reminders.items() if p},
@@ -208,13 +212,14 @@ def load_purchase_history(con: duckdb.DuckDBPyConnection) -> PurchaseHistory:
     )
 
 
-def reorder_line(rows: Sequence[Mapping[str, Any]], k: int = 5) -> str | None:
+def reorder_line(rows: Sequence[Mapping[str, Any]]) -> str | None:
     """One line: the reminders' precision against both baselines at a cutoff."""
     by_model = {row["model"]: row for row in rows if row["model"] in REORDER_MODELS}
     if len(by_model) < len(REORDER_MODELS) or by_model[REORDER_MODEL]["n_customers"] == 0:
         return None
     due, frequent, recent = (by_model[m] for m in REORDER_MODELS)
-    precision = f"precision_at_{k}"
+    # the column the rows were scored into: precision_at_<top_k of the build>
+    precision = next(name for name in due if re.fullmatch(r"precision_at_\d+", name))
     return (
         f"reorder reminders at {due['cutoff_date']} ({due['n_customers']} customers,"
         f" {due['horizon_days']} days): precision due {due[precision]:.3f} vs most frequent"

@@ -48,8 +48,11 @@ from ipre.evaluation.metrics import (
 )
 from ipre.evaluation.split import DEFAULT_HORIZON_DAYS, Split, default_cutoff, parse_date
 from ipre.evaluation.targets import first_time_targets
+from ipre.params.resolved import built_top_k, default_top_k, resolve
 
-K = 5
+# The cut-off of the metrics is the top_k the evaluated build used (read from its warehouse);
+# this default (dbt_project.yml's top_k) only names the columns when no rows say otherwise.
+K = default_top_k()
 ASOF_DB = "asof.duckdb"
 RULES_OFF_DB = "asof_rules_off.duckdb"
 BUILD_ARGS = ("build", "--resource-type", "seed", "model")
@@ -62,37 +65,42 @@ RULES_OFF_VARS: Mapping[str, Any] = {"ranking_method": "spec", "min_support": 2}
 # the ranking models between the rule filter and the published table
 RULES_OFF_SELECT = "int_ranking_rule_candidates+,+recommendations"
 
-EVAL_METRICS_SCHEMA = pa.schema(
-    [
-        ("model", pa.string()),
-        ("n_customers", pa.int64()),
-        (f"hit_rate_at_{K}", pa.float64()),
-        (f"precision_at_{K}", pa.float64()),
-        (f"recall_at_{K}", pa.float64()),
-        (f"ndcg_at_{K}", pa.float64()),
-        (f"map_at_{K}", pa.float64()),
-        ("catalogue_coverage", pa.float64()),
-        ("share_from_rules", pa.float64()),
-        ("share_from_fallback", pa.float64()),
-        ("cutoff_date", pa.date32()),
-        ("horizon_days", pa.int32()),
-        # EASE's λ (ease row only), chosen on the validation split before the cutoff
-        ("ease_lambda", pa.float64()),
-        # engine rows only: engine minus the best baseline (by ndcg), paired bootstrap 95 %
-        ("best_baseline", pa.string()),
-        ("delta_ndcg_vs_best", pa.float64()),
-        ("ci_low", pa.float64()),
-        ("ci_high", pa.float64()),
-        ("delta_hit_rate_vs_best", pa.float64()),
-        ("hit_rate_ci_low", pa.float64()),
-        ("hit_rate_ci_high", pa.float64()),
-        # the run: rows of one `ipre evaluate` share run_id (one per cutoff and model)
-        ("run_id", pa.string()),
-        ("run_at_utc", pa.timestamp("us")),
-        ("dataset", pa.string()),
-        ("vars", pa.string()),
-    ]
-)
+def eval_metrics_schema(k: int) -> pa.Schema:
+    """The eval_metrics columns; the metric columns are named for the cut-off k (top_k)."""
+    return pa.schema(
+        [
+            ("model", pa.string()),
+            ("n_customers", pa.int64()),
+            (f"hit_rate_at_{k}", pa.float64()),
+            (f"precision_at_{k}", pa.float64()),
+            (f"recall_at_{k}", pa.float64()),
+            (f"ndcg_at_{k}", pa.float64()),
+            (f"map_at_{k}", pa.float64()),
+            ("catalogue_coverage", pa.float64()),
+            ("share_from_rules", pa.float64()),
+            ("share_from_fallback", pa.float64()),
+            ("cutoff_date", pa.date32()),
+            ("horizon_days", pa.int32()),
+            # EASE's λ (ease row only), chosen on the validation split before the cutoff
+            ("ease_lambda", pa.float64()),
+            # engine rows only: engine minus the best baseline (by ndcg), paired bootstrap 95 %
+            ("best_baseline", pa.string()),
+            ("delta_ndcg_vs_best", pa.float64()),
+            ("ci_low", pa.float64()),
+            ("ci_high", pa.float64()),
+            ("delta_hit_rate_vs_best", pa.float64()),
+            ("hit_rate_ci_low", pa.float64()),
+            ("hit_rate_ci_high", pa.float64()),
+            # the run: rows of one `ipre evaluate` share run_id (one per cutoff and model)
+            ("run_id", pa.string()),
+            ("run_at_utc", pa.timestamp("us")),
+            ("dataset", pa.string()),
+            ("vars", pa.string()),
+        ]
+    )
+
+
+EVAL_METRICS_SCHEMA = eval_metrics_schema(K)
 ENGINE_MODELS = ("engine", "engine_no_feedback", "engine_fallback_only")
 EASE_MODEL = "ease"
 RUN_COLUMNS = ("run_id", "run_at_utc", "dataset", "vars")
@@ -219,7 +227,14 @@ def evaluate_cutoff(config: EvaluationConfig, split: Split, log: Log) -> Evaluat
     build_rules_off(asof_db, rules_off_db, config.dbt_vars, split)
     log(f"scoring the models ({clock.lap()})")
     reorder_horizon = reorders.horizon_from_vars(config.dbt_vars)
-    result = score_models(asof_db, rules_off_db, split, log=log, reorder_horizon=reorder_horizon)
+    result = score_models(
+        asof_db,
+        rules_off_db,
+        split,
+        k=metrics_k(config.dbt_vars),
+        log=log,
+        reorder_horizon=reorder_horizon,
+    )
     log(f"scored ({clock.lap()})")
     return result
 
@@ -252,6 +267,11 @@ def resolve_cutoff(config: EvaluationConfig, asof_db: Path, log: Log) -> date:
     return cutoff
 
 
+def metrics_k(dbt_vars: Mapping[str, Any]) -> int:
+    """The cut-off of every metric: the top_k the as-of build uses with these vars."""
+    return int(resolve(dbt_vars)["top_k"])
+
+
 def as_of_vars(dbt_vars: Mapping[str, Any], split: Split) -> dict[str, Any]:
     return {**dbt_vars, "as_of_date": split.cutoff.isoformat()}
 
@@ -275,17 +295,19 @@ def score_models(
     asof_db: Path,
     rules_off_db: Path,
     split: Split,
-    k: int = K,
+    k: int | None = None,
     log: Log | None = None,
     reorder_horizon: int = reorders.DEFAULT_REORDER_HORIZON_DAYS,
 ) -> EvaluationResult:
     """Read the built warehouses, compute the baselines and score all seven models; then the
-    reorder reminders and their two baselines (three more rows, ipre.evaluation.reorders)."""
+    reorder reminders and their two baselines (three more rows, ipre.evaluation.reorders).
+    k (default: the top_k the as-of warehouse was built with) is the cut-off of every metric."""
     clock, log = Stopwatch(), log or (lambda _: None)
     with warehouse.connect_read_only(asof_db) as con:
         built_as_of = warehouse.reference_date(con)
         if built_as_of != split.cutoff:
             raise ValueError(f"{asof_db} is built as of {built_as_of}, not {split.cutoff}")
+        k = k or built_top_k(con) or K
         lines = warehouse.accepted_lines(con)
         history = warehouse.load_history(con, lines, split)
         last = warehouse.last_invoice_date(con)
@@ -406,8 +428,19 @@ def source_shares(
     return 1.0 - fallback, fallback
 
 
+def rows_k(rows: Sequence[Mapping[str, Any]]) -> int:
+    """The cut-off the rows were scored at (from a <metric>_at_<k> column), else K."""
+    for row in rows:
+        for name in row:
+            match = re.fullmatch(r"(?:hit_rate|precision|recall|ndcg|map)_at_(\d+)", name)
+            if match:
+                return int(match.group(1))
+    return K
+
+
 def rows_table(rows: Sequence[Mapping[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist([dict(r) for r in rows], schema=EVAL_METRICS_SCHEMA)
+    schema = eval_metrics_schema(rows_k(rows))
+    return pa.Table.from_pylist([dict(r) for r in rows], schema=schema)
 
 
 HIDDEN_COLUMNS = {"cutoff_date", *RUN_COLUMNS, *COMPARISON_COLUMNS}
@@ -415,7 +448,8 @@ HIDDEN_COLUMNS = {"cutoff_date", *RUN_COLUMNS, *COMPARISON_COLUMNS}
 
 def format_rows(rows: Sequence[Mapping[str, Any]]) -> str:
     """A plain-text table of the metric rows (numbers right-aligned, 4 decimals)."""
-    headers = [name for name in EVAL_METRICS_SCHEMA.names if name not in HIDDEN_COLUMNS]
+    schema = eval_metrics_schema(rows_k(rows))
+    headers = [name for name in schema.names if name not in HIDDEN_COLUMNS]
     cells = [headers] + [[_cell(row.get(h)) for h in headers] for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(headers))]
     lines = []
@@ -434,9 +468,10 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def winner_line(rows: Sequence[Mapping[str, Any]], k: int = K) -> str | None:
+def winner_line(rows: Sequence[Mapping[str, Any]], k: int | None = None) -> str | None:
     """One line: the engine against the best baseline at a cutoff, who wins and by how much,
-    with the paired bootstrap interval of the winner's NDCG@k advantage."""
+    with the paired bootstrap interval of the winner's NDCG@k advantage (k: the rows')."""
+    k = k or rows_k(rows)
     engine = next((r for r in rows if r["model"] == "engine"), None)
     if engine is None or engine.get("best_baseline") is None:
         return None
@@ -454,7 +489,7 @@ def winner_line(rows: Sequence[Mapping[str, Any]], k: int = K) -> str | None:
     )
 
 
-def summary_line(results: Sequence[EvaluationResult], k: int = K) -> str | None:
+def summary_line(results: Sequence[EvaluationResult], k: int | None = None) -> str | None:
     """One line over all cutoffs: how often the engine beats the best baseline, how often
     the interval excludes 0, and the mean NDCG@k of both."""
     pairs = []
@@ -466,6 +501,7 @@ def summary_line(results: Sequence[EvaluationResult], k: int = K) -> str | None:
         pairs.append((engine, best))
     if not pairs:
         return None
+    k = k or rows_k([engine for engine, _ in pairs])
     ndcg = f"ndcg_at_{k}"
     ahead = sum(1 for e, b in pairs if e[ndcg] > b[ndcg])
     significant_ahead = sum(1 for e, _ in pairs if e["ci_low"] > 0)

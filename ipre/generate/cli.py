@@ -39,8 +39,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     size.add_argument("--lines", type=int, help="invoice lines (customers/products grow too)")
     parser.add_argument("--out", type=Path, required=True, help="output directory")
     parser.add_argument("--format", choices=FORMATS, help="default: csv, parquet above 1M lines")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--dirty-share", type=float, default=DEFAULT_DIRTY_SHARE)
+    parser.add_argument("--seed", type=int, default=42, help="random seed (same seed, same files)")
+    parser.add_argument(
+        "--dirty-share",
+        type=float,
+        default=DEFAULT_DIRTY_SHARE,
+        help="share of rows made unusable on purpose (each lands in quarantined_rows)",
+    )
     parser.add_argument("--file-prefix", default="", help="e.g. raw_ -> raw_customers.csv")
     return parser.parse_args(argv)
 

@@ -2,7 +2,7 @@
 session method runs no Python models).
 
 ``make test-spark`` runs ``python -m ipre.similarity.spark`` after ``python -m
-ipre.spark_clusters``: it reads ``<schema>.market_basket`` and ``<schema>.customer_clusters``,
+ipre.clustering.spark``: it reads ``<schema>.market_basket`` and ``<schema>.customer_clusters``,
 computes the table with ``ipre.similarity.neighbours_from_basket`` (the function the dbt Python
 model calls) and writes ``<schema>.product_neighbours``, with the session settings of the
 ``spark`` output in profiles.yml and the similarity vars of dbt_project.yml (override with
@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
+from ipre.clustering.spark import local_session, parse_args, project_vars, spark_output
 from ipre.similarity.ease import OUTPUT_COLUMNS, NeighbourParams, neighbours_from_basket
 from ipre.similarity.scoring import OUTPUT_COLUMNS as SCORE_COLUMNS
 from ipre.similarity.scoring import ranking_depth, scores_from_tables
-from ipre.spark_clusters import local_session, parse_args, project_vars, spark_output
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -1,8 +1,3 @@
-{#- not_null constraints of enforced contracts on Spark tables that are not Delta.
-    dbt-spark enforces them with ALTER TABLE … SET NOT NULL, which only Delta tables support
-    (a local session writes plain Parquet tables). Here the table is checked instead: a null
-    in a not_null column fails the model, as it would on DuckDB or Delta. Delta tables (and
-    dbt-databricks, which has its own macros) keep dbt-spark's behaviour. -#}
 {% macro spark__persist_constraints(relation, model) -%}
     {%- if config.get('file_format') in ['delta'] -%}
         {%- do dbt.spark__persist_constraints(relation, model) -%}

@@ -32,7 +32,6 @@
     {{ return(statements[0] if statements else '') }}
 {%- endmacro %}
 
-{#- One CSV value as a Spark SQL literal: null, or a quoted string with \ and ' escaped. -#}
 {% macro spark_seed_literal(value) -%}
     {%- if value is none -%}
         null
@@ -41,7 +40,6 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Rewrites model.config.column_types in place with spark_type (idempotent). -#}
 {% macro spark_translate_column_types(model) -%}
     {%- set declared = model['config'].get('column_types') or {} -%}
     {%- set translated = {} -%}

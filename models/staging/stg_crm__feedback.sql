@@ -23,12 +23,7 @@ cleaned as (
     from source_rows
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (partition by raw_row order by raw_row) as copy_number
-    from cleaned
-),
+{{ staging_duplicate_numbers('cleaned') }},
 
 flagged as (
     select
@@ -44,13 +39,13 @@ flagged as (
         cast(feedback_at as date) as feedback_date,
         raw_row,
         case
-            when reader_rejection is not null then 'unparseable_line'
+            {{ staging_reader_reason() }}
             when customer_id is null then 'missing_customer_id'
             when product_id is null then 'missing_product_id'
             when rating_text is null or rating_text not in ('high', 'medium', 'low')
                 then 'invalid_rating'
             when feedback_at is null then 'unparseable_feedback_date'
-            when copy_number > 1 then 'duplicate_row'
+            {{ staging_duplicate_reasons() }}
         end as quarantine_reason
     from numbered
 )

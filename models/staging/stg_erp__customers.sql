@@ -19,25 +19,8 @@ cleaned as (
     from source_rows
 ),
 
-copies_numbered as (
-    select
-        *,
-        -- identical raw rows: keep one, quarantine the copies
-        row_number() over (partition by raw_row order by raw_row) as copy_number
-    from cleaned
-),
-
-numbered as (
-    select
-        *,
-        -- same id with different attributes: keep the first in a stable order; the kept
-        -- copy of a duplicated row (copy_number 1) always comes first among its copies
-        row_number() over (
-            partition by customer_id
-            order by region, end_use, customer_name, raw_row, copy_number
-        ) as id_number
-    from copies_numbered
-),
+{{ staging_duplicate_numbers('cleaned', id_column='customer_id',
+    id_order=['region', 'end_use', 'customer_name']) }},
 
 flagged as (
     select
@@ -48,11 +31,10 @@ flagged as (
         region || '_' || end_use as segment,
         raw_row,
         case
-            when reader_rejection is not null then 'unparseable_line'
+            {{ staging_reader_reason() }}
             when customer_id is null then 'missing_customer_id'
             when region is null or end_use is null then 'missing_segment'
-            when copy_number > 1 then 'duplicate_row'
-            when id_number > 1 then 'duplicate_customer_id'
+            {{ staging_duplicate_reasons('duplicate_customer_id') }}
         end as quarantine_reason
     from numbered
 )

@@ -50,12 +50,7 @@ identified as (
     from cleaned
 ),
 
-numbered as (
-    select
-        *,
-        row_number() over (partition by raw_row order by raw_row) as copy_number
-    from identified
-),
+{{ staging_duplicate_numbers('identified') }},
 
 flagged as (
     select
@@ -67,7 +62,7 @@ flagged as (
         quantity,
         raw_row,
         case
-            when reader_rejection is not null then 'unparseable_line'
+            {{ staging_reader_reason() }}
             -- only an invoice_id column can hold a missing id; a derived one never does
             when {{ 'invoice_id is null' if has_invoice_id else 'false' }} then 'missing_invoice_id'
             when customer_id is null then 'missing_customer_id'
@@ -93,7 +88,7 @@ flagged as (
                 then 'non_numeric_unit_price'
             when unit_price <= 0 then 'non_positive_unit_price'
             {%- endif %}
-            when copy_number > 1 then 'duplicate_row'
+            {{ staging_duplicate_reasons() }}
         end as quarantine_reason
     from numbered
 )

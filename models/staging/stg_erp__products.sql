@@ -30,24 +30,7 @@ cleaned as (
     from source_rows
 ),
 
-copies_numbered as (
-    select
-        *,
-        -- identical raw rows: keep one, quarantine the copies
-        row_number() over (partition by raw_row order by raw_row) as copy_number
-    from cleaned
-),
-
-numbered as (
-    select
-        *,
-        -- same id, different attributes: keep the first in a stable order; the kept copy
-        -- of a duplicated row (copy_number 1) always comes first among its copies
-        row_number() over (
-            partition by product_id order by raw_row, copy_number
-        ) as id_number
-    from copies_numbered
-),
+{{ staging_duplicate_numbers('cleaned', id_column='product_id') }},
 
 flagged as (
     select
@@ -63,10 +46,9 @@ flagged as (
         case when unit_price >= 0 then unit_price end as unit_price,
         raw_row,
         case
-            when reader_rejection is not null then 'unparseable_line'
+            {{ staging_reader_reason() }}
             when product_id is null then 'missing_product_id'
-            when copy_number > 1 then 'duplicate_row'
-            when id_number > 1 then 'duplicate_product_id'
+            {{ staging_duplicate_reasons('duplicate_product_id') }}
         end as quarantine_reason
     from numbered
 )

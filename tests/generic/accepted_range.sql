@@ -1,4 +1,3 @@
-{#- Fails on every non-null value outside [min_value, max_value] (either bound optional). -#}
 {% test accepted_range(model, column_name, min_value=none, max_value=none, inclusive=true) %}
 {%- set lower_op = '>=' if inclusive else '>' -%}
 {%- set upper_op = '<=' if inclusive else '<' -%}

@@ -1,4 +1,3 @@
-{#- Fails on every row where the SQL expression is not true (null counts as a failure). -#}
 {% test expression_is_true(model, expression, column_name=none) %}
 select *
 from {{ model }}

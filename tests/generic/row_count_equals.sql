@@ -1,5 +1,3 @@
-{#- Fails when the model's row count differs from the row count of `compare_model`
-    (optionally restricted by a where clause on either side). -#}
 {% test row_count_equals(model, compare_model, compare_where='1 = 1') %}
 with model_rows as (
     select count(*) as row_count from {{ model }}

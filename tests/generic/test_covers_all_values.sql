@@ -1,6 +1,3 @@
-{#- Fails on every distinct value of `to`.`field` missing from the tested column: the inverse
-    of `relationships` (every parent key has a child). With `unique` on the column this says
-    "exactly one row per parent key". -#}
 {% test covers_all_values(model, column_name, to, field) %}
 select distinct parent.{{ field }} as missing_value
 from {{ to }} as parent

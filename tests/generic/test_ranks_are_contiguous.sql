@@ -1,5 +1,3 @@
-{#- Fails on every group whose ranks are not exactly 1..n, or where n exceeds max_rank.
-    Needs no uniqueness test beside it: n distinct ranks from 1 with max n are 1..n. -#}
 {% test ranks_are_contiguous(model, column_name, group_by, max_rank=none) %}
 {%- set groups = group_by | join(', ') -%}
 select

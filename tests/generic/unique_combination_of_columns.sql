@@ -1,4 +1,3 @@
-{#- Fails on every combination of the columns that occurs more than once. -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
 {%- set columns = combination_of_columns | join(', ') -%}
 select {{ columns }}, count(*) as occurrences

@@ -3,16 +3,23 @@
 `generated_data` runs the project's generator once per session; `build_warehouse` runs dbt on
 any data directory into any DuckDB file, so a test module can build the warehouses it needs
 (with its own vars and selection) and reuse them across its tests via a module fixture.
+
+Parallel runs (`make pytest`: pytest-xdist, `-n 2 --dist loadscope`): the tests of a module
+run on one worker, so a module fixture (its dbt builds) is built once. Session fixtures are
+built once per run, not once per worker: the first worker to need one builds it in a folder
+all workers share, under a file lock (`built_once`); the others wait and reuse it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -101,10 +108,42 @@ def _env_with_pythonpath() -> dict[str, str]:
     return env
 
 
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder common to every xdist worker of this run (the session's own without xdist)."""
+    base = tmp_path_factory.getbasetemp()
+    # each worker's basetemp is <run>/popen-gwN: its parent is the run's, shared by all
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared"
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    with lock_path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str,
+               build: Callable[[Path], Path]) -> Path:  # fmt: skip
+    """build(folder) run once per test run for `name`, whichever worker asks first; the
+    others wait for it and get the same result. A build that raised is retried by the next."""
+    folder = shared_dir(tmp_path_factory) / name
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    done = folder.parent / f"{name}.done"
+    with _exclusive(folder.parent / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.write_text(str(build(folder)))
+    return Path(done.read_text())
+
+
 @pytest.fixture(scope="session")
 def generated_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A poc-scale generated dataset (seeded, so identical on every run), shared by the session."""
-    return generate_dataset(tmp_path_factory.mktemp("generated") / "data")
+    """A poc-scale generated dataset (seeded, so identical on every run), shared by the run."""
+    return built_once(tmp_path_factory, "generated", lambda dir: generate_dataset(dir / "data"))
 
 
 @pytest.fixture(scope="session")
@@ -117,9 +156,15 @@ ASSOCIATION_SELECT = "+association_rules +similar_products"
 
 @pytest.fixture(scope="session")
 def association_warehouse(generated_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """DuckDB file with the association marts (and their parents) built with default vars."""
-    db_path = tmp_path_factory.mktemp("warehouse") / "default.duckdb"
-    return build_warehouse(generated_data, db_path, select=ASSOCIATION_SELECT)
+    """DuckDB file with the association marts (and their parents) built with default vars;
+    read it read-only (rebuild_copy for other vars): every worker shares the one file."""
+    return built_once(
+        tmp_path_factory,
+        "association_warehouse",
+        lambda folder: build_warehouse(
+            generated_data, folder / "default.duckdb", select=ASSOCIATION_SELECT
+        ),
+    )
 
 
 def ipre_build(
@@ -164,10 +209,13 @@ def published_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
     run (EARLIER_RUN_SQL), and its export dir. Read-only for tests: copy it to change it."""
     import duckdb
 
-    base = tmp_path_factory.mktemp("published_sample")
-    db, export_dir = base / "ipre.duckdb", base / "export"
-    with duckdb.connect(str(db)) as con:
-        con.execute(EARLIER_RUN_SQL)
-    result = ipre_build(db, export_dir)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return db, export_dir
+    def build(base: Path) -> Path:
+        db, export_dir = base / "ipre.duckdb", base / "export"
+        with duckdb.connect(str(db)) as con:
+            con.execute(EARLIER_RUN_SQL)
+        result = ipre_build(db, export_dir)
+        assert result.returncode == 0, result.stderr[-3000:]
+        return base
+
+    base = built_once(tmp_path_factory, "published_sample", build)
+    return base / "ipre.duckdb", base / "export"

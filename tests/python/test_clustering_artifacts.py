@@ -35,7 +35,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFr
 def exported(warehouse: tuple[Path, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory):
     path, _ = warehouse
     out = tmp_path_factory.mktemp("art") / "model.tar.gz"
-    assert main(["--duckdb", str(path), "--out", str(out), "--jobs", "1"]) == 0
+    assert main(["--db", str(path), "--out", str(out), "--jobs", "1"]) == 0
     return out
 
 
@@ -72,13 +72,17 @@ def test_loaded_models_reproduce_customer_clusters_exactly(
     pd.testing.assert_frame_equal(csv[features], built[features], check_dtype=False)
 
 
-def test_export_refuses_a_stale_warehouse(warehouse: tuple[Path, pd.DataFrame], tmp_path: Path):
+def test_export_refuses_a_stale_warehouse(
+    warehouse: tuple[Path, pd.DataFrame], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path, _ = warehouse
     stale = tmp_path / "stale.duckdb"
     stale.write_bytes(path.read_bytes())
     with duckdb.connect(str(stale)) as con:
         con.execute("update customer_clusters set cluster_id = 'EU_Res_7' where segment = 'EU_Res'")
+    # the old spelling of --db still works, with a deprecation notice
     assert main(["--duckdb", str(stale), "--out", str(tmp_path / "m.tar.gz")]) == 1
+    assert "--duckdb is deprecated; use --db" in capsys.readouterr().err
     assert not (tmp_path / "m.tar.gz").exists()
 
 

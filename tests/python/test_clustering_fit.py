@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +13,7 @@ from clustering_fixtures import make_basket
 from sklearn.metrics import adjusted_rand_score
 
 from ipre.clustering import ClusterParams, cluster_customers, fit_segment
+from ipre.clustering.params import CLUSTER_VARS
 
 ROOT = Path(__file__).resolve().parents[2]
 # Measured on clustering_fixtures data (3 archetypes, ~80 % of items from the archetype's
@@ -145,12 +147,17 @@ def test_clusters_recover_archetypes_better_than_chance() -> None:
 
 def test_defaults_mirror_dbt_project_vars() -> None:
     project = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
-    names = (
-        "max_k",
-        "min_cluster_customers",
-        "elbow_threshold",
-        "feature_groups",
-        "random_state",
-        "n_init",
-    )
-    assert ClusterParams.from_strings({n: str(project[n]) for n in names}) == ClusterParams()
+    given = {name: str(project[name]) for name in CLUSTER_VARS}
+    assert ClusterParams.from_strings(given) == ClusterParams()
+
+
+def test_the_copies_dbt_forces_list_exactly_the_cluster_vars() -> None:
+    # dbt hands a Python model only config keys declared in YAML and read by literal
+    # dbt.config.get calls, so those two copies cannot be derived: check them instead.
+    models = yaml.safe_load((ROOT / "python_models" / "_python__models.yml").read_text())
+    config = next(m for m in models["models"] if m["name"] == "customer_clusters")["config"]
+    declared = {key for key in config if key != "materialized"}
+    assert declared == set(CLUSTER_VARS)
+    assert all(config[name] == "{{ var('" + name + "') }}" for name in CLUSTER_VARS)
+    source = (ROOT / "python_models" / "customer_clusters.py").read_text()
+    assert set(re.findall(r'dbt\.config\.get\("(\w+)"\)', source)) == set(CLUSTER_VARS)

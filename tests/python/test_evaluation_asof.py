@@ -32,6 +32,7 @@ from ipre.evaluation.runner import (
     EvaluationConfig,
     EvaluationResult,
     RunInfo,
+    format_rows,
     rows_table,
     run_evaluation,
     score_models,
@@ -260,3 +261,25 @@ def test_marts_equal_the_build_without_later_invoices(
     planted_mart = read(evaluation[1].eval_dir / "asof.duckdb")
     assert len(planted_mart) > 0
     pd.testing.assert_frame_equal(planted_mart, read(reference_asof), check_exact=False)
+
+
+def test_metrics_are_cut_at_the_top_k_the_build_used(evaluation: tuple, tmp_path: Path) -> None:
+    """Without an explicit k the scoring reads the top_k a warehouse was built with
+    (pipeline_health): a copy recording top_k 3 is scored at 3, columns named for it (cheaper
+    than a build at another top_k; the lists are cut to k either way)."""
+    first, config = evaluation
+    copies = []
+    for name in ("asof.duckdb", "asof_rules_off.duckdb"):
+        copy = tmp_path / name
+        shutil.copyfile(config.eval_dir / name, copy)
+        with duckdb.connect(str(copy)) as con:
+            # what a build with top_k 3 records (the eval selection does not build it)
+            con.execute("create or replace table pipeline_health as"
+                        " select 'top_k' as metric, 3.0 as metric_value")
+        copies.append(copy)
+    rows = score_models(*copies, first.split).rows
+    assert all("hit_rate_at_3" in row for row in rows)
+    assert not any(key.endswith("_at_5") for row in rows for key in row)
+    table = rows_table(rows)
+    assert "hit_rate_at_3" in table.column_names and "hit_rate_at_5" not in table.column_names
+    assert format_rows(rows).splitlines()[0].split()[2] == "hit_rate_at_3"

@@ -31,11 +31,13 @@ from ipre.evaluation.runner import (
     EvaluationConfig,
     RunInfo,
     dataset_label,
+    metrics_k,
     rows_table,
     winner_line,
 )
 from ipre.evaluation.split import Split
 from ipre.evaluation.warehouse import write_eval_metrics
+from ipre.params.resolved import default_top_k
 
 T = date(2025, 6, 30)
 
@@ -236,3 +238,12 @@ def test_winner_line_names_the_winner_and_the_margin() -> None:
         "winner at 2010-09-10: ease ndcg@5 0.131 vs engine 0.120 (+9.2 %, 95 % CI"
         " -0.001..+0.020); hit@5 0.350 vs 0.400"
     )
+
+
+def test_make_eval_with_top_k_10_scores_at_10() -> None:
+    # `make eval VARS='{top_k: 10}'` passes the vars to the as-of build and to the scoring
+    assert metrics_k({"top_k": 10}) == 10
+    assert metrics_k({"top_k": "10"}) == 10
+    assert metrics_k({}) == default_top_k()
+    rows = [{"model": "engine", "n_customers": 1, "ndcg_at_10": 0.5, "hit_rate_at_10": 1.0}]
+    assert "hit_rate_at_10" in rows_table(rows).column_names

@@ -122,5 +122,9 @@ def test_reorder_line(history: PurchaseHistory) -> None:
         "reorder reminders at 2025-06-30 (1 customers, 30 days): precision due 1.000"
         " vs most frequent 0.000 vs most recent 0.000"
     )
+    # scored at the build's top_k (make eval VARS='{top_k: 10}'): the line reads those columns
+    at_10 = score_reorders({"c1": ["p1"]}, history, lines, Split(T, 90), k=10)
+    assert reorder_line(at_10) == reorder_line(rows)
+    assert "precision_at_10" in rows_table(at_10).column_names
     assert reorder_line(score_reorders({}, history, [], Split(T, 90))) is None
     assert reorder_line([]) is None

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from ipre import export
+from ipre.params.resolved import manifest_params, resolve
 
 SUMMARY_ROWS = """
 insert into feedback_summary values
@@ -148,6 +149,10 @@ def test_manifest_describes_the_parquet(warehouse: Path, tmp_path: Path) -> None
     assert manifest["build_id"] == "20260201T100000.000000"
     assert manifest["built_at"] == "2026-02-01T10:05:00" and manifest["vars"] == {"top_k": 2}
     assert manifest["file"] == "recommendations.parquet" and manifest["exported_at"]
+    # every var as used: the build's override, dbt_project.yml's default for the others
+    assert manifest["params"] == resolve({"top_k": 2})
+    assert manifest["params"]["top_k"] == 2 and manifest["params"]["min_lift"] == 1.2
+    assert manifest_params(out / export.MANIFEST_FILE) == manifest["params"]
 
 
 def test_manifest_without_build_log_falls_back(warehouse: Path, tmp_path: Path) -> None:

@@ -9,10 +9,10 @@ from __future__ import annotations
 import pandas as pd
 from conftest import ROOT
 
+from ipre.clustering.spark import project_vars
 from ipre.similarity import NeighbourParams
 from ipre.similarity.ease import OUTPUT_COLUMNS
 from ipre.similarity.spark import OUTPUT_TYPES, as_records, neighbour_params
-from ipre.spark_clusters import project_vars
 
 
 def test_neighbour_params_are_the_dbt_project_defaults() -> None:

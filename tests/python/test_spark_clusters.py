@@ -1,4 +1,4 @@
-"""ipre.spark_clusters without a JVM: the per-segment UDF body, the profile and var reading.
+"""ipre.clustering.spark without a JVM: the per-segment UDF body, the profile and var reading.
 
 The UDF body must give, for one segment, exactly the package's rows (features carried as JSON);
 the Spark side (applyInPandas, layout of the JSON as columns) is checked end to end by
@@ -16,7 +16,7 @@ from clustering_fixtures import make_basket
 from conftest import ROOT
 
 from ipre.clustering import ClusterParams, cluster_customers
-from ipre.spark_clusters import (
+from ipre.clustering.spark import (
     FEATURES_JSON,
     FIXED_COLUMNS,
     cluster_params,

@@ -3,7 +3,7 @@ row for row.
 
 Both engines read the bundled sample seeds with default vars. DuckDB runs the whole project
 (customer_clusters as the dbt Python model); Spark runs it on a local PySpark session through
-dbt-spark (target `spark`), with customer_clusters made by ``python -m ipre.spark_clusters``
+dbt-spark (target `spark`), with customer_clusters made by ``python -m ipre.clustering.spark``
 (the same package function as a grouped-map pandas UDF), in the steps of ``SPARK_STEPS``.
 Every table of models/marts and python_models is then read from both and compared: same
 columns in the same order, same row count, and, rows sorted by their non-float columns, equal
@@ -34,7 +34,7 @@ pytest.importorskip("pyspark")
 import duckdb  # noqa: E402
 from conftest import DBT, ROOT, WarehouseBuildError  # noqa: E402
 
-from ipre.spark_clusters import local_session, spark_output  # noqa: E402
+from ipre.clustering.spark import local_session, spark_output  # noqa: E402
 
 TOLERANCE = 1e-9
 # Not built on Spark (Makefile SPARK_EXCLUDED_MODELS): the run history holds each build's own id
@@ -51,7 +51,7 @@ MARTS: tuple[str, ...] = tuple(
 SPARK_STEPS: tuple[tuple[str, ...], ...] = (
     ("dbt", "seed", "--full-refresh"),
     ("dbt", "run", "--select", "+market_basket", "+int_product_momentum"),
-    ("python", "-m", "ipre.spark_clusters"),
+    ("python", "-m", "ipre.clustering.spark"),
     ("python", "-m", "ipre.similarity.spark"),
     (
         "dbt", "run", "--exclude", "+market_basket", "+int_product_momentum",

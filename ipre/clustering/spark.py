@@ -12,7 +12,7 @@ Two callers:
 * the dbt Python model ``customer_clusters`` when ``dbt.ref()`` returns a Spark DataFrame
   (dbt-databricks): ``return spark_customer_clusters(dbt.ref("market_basket"), params)``;
 * ``make test-spark`` on the local session (dbt-spark's session method runs no Python models):
-  ``python -m ipre.spark_clusters`` reads ``<schema>.market_basket`` and writes
+  ``python -m ipre.clustering.spark`` reads ``<schema>.market_basket`` and writes
   ``<schema>.customer_clusters``, with the session settings of the ``spark`` output in
   profiles.yml and the clustering vars of dbt_project.yml (override with ``--vars``).
 """
@@ -32,6 +32,7 @@ import pandas as pd
 import yaml
 
 from ipre.clustering import ClusterParams, cluster_customers
+from ipre.clustering.params import CLUSTER_VARS
 from ipre.clustering.pipeline import BASKET_COLUMNS, ID_COLUMNS, SEGMENT_COLUMNS, feature_sort_key
 
 if TYPE_CHECKING:
@@ -39,14 +40,6 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
 FEATURES_JSON = "features_json"
-CLUSTER_VARS: tuple[str, ...] = (
-    "max_k",
-    "min_cluster_customers",
-    "elbow_threshold",
-    "feature_groups",
-    "random_state",
-    "n_init",
-)
 # Spark type of each fixed column (the package's pandas dtypes: string, int64, Float64).
 FIXED_TYPES: dict[str, str] = {
     "customer_id": "string",
@@ -184,7 +177,7 @@ def local_session(settings: Mapping[str, str]) -> SparkSession:
 
 def parse_args(
     argv: list[str],
-    prog: str = "python -m ipre.spark_clusters",
+    prog: str = "python -m ipre.clustering.spark",
     description: str = "Build <schema>.customer_clusters from <schema>.market_basket on Spark.",
 ) -> argparse.Namespace:
     """The command line of the local Spark steps of `make test-spark` (dbt-style options)."""

@@ -1,0 +1,1 @@
+"""Independent re-computations of warehouse tables, for tests and benchmarks."""
