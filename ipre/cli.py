@@ -21,12 +21,14 @@ COMMANDS: dict[str, str] = {
 # One line per sub-command for `ipre --help` (each command's own --help says the rest).
 DESCRIPTIONS: dict[str, str] = {
     "build": "check the vars, build into a copy of the warehouse, swap it in on success, export",
+    "check": "judge the last build against the alert vars and the previous one; exit 1 on a breach",
     "check-vars": "check dbt vars (names, allowed values, input files) without building",
     "deploy": "register the export as a SageMaker model package and roll out the endpoint",
     "evaluate": "rebuild as of a cutoff and score the engine against baselines (eval_metrics)",
     "export": "write recommendations.parquet, its manifest and feedback_summary.json atomically",
     "export-artifacts": "write the clustering model.tar.gz (one KMeans model per segment)",
     "generate": "write seeded synthetic raw inputs (customers, products, invoices, feedback)",
+    "report": "write the Sales Leader report, one self-contained HTML file (report/index.html)",
     "summary": "print a summary of the built warehouse (volumes, quality, feedback, health)",
 }
 
