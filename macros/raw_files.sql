@@ -299,6 +299,7 @@ select * from parsed_lines
 {%- endmacro %}
 
 {% macro drop_raw_file_temp_tables(entity) -%}
+    {%- if not raw_file_configured(entity) -%}{{ return('') }}{%- endif -%}
     {%- set statements = [] -%}
     {%- for suffix in ['lines', 'rejects', 'scans'] -%}
         {%- do statements.append('drop table if exists temp.main.ipre_' ~ entity ~ '_' ~ suffix) -%}

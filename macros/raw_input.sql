@@ -1,17 +1,19 @@
 {% macro raw_input(entity) -%}
-    {%- set path = var(entity ~ '_path', '') | string | trim -%}
-    {%- if path == 'none' and entity == 'feedback' -%}
-        ({{ empty_feedback_relation() }})
-    {%- else -%}
-        {{ raw_input_relation(entity) }}
-    {%- endif -%}
+    {{ raw_input_relation(entity) }}
 {%- endmacro %}
 
 {% macro raw_input_relation(entity) -%}
-    {%- if raw_file_configured(entity) -%}
-        {{ return(ref('raw_file_' ~ entity)) }}
+    {{ return(ref('raw_file_' ~ entity)) }}
+{%- endmacro %}
+
+{% macro raw_file_model(entity) -%}
+    {%- set path = var(entity ~ '_path', '') | string | trim -%}
+    {%- if path == 'none' and entity == 'feedback' -%}
+        {{ empty_feedback_relation() }}
+    {%- elif raw_file_configured(entity) -%}
+        {{ raw_file_lines(entity) }}
     {%- else -%}
-        {{ return(ref('raw_' ~ entity)) }}
+        select * from {{ ref('raw_' ~ entity) }}
     {%- endif -%}
 {%- endmacro %}
 

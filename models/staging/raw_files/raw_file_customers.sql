@@ -1,6 +1,8 @@
-{{ config(materialized='table', enabled=raw_file_configured('customers'),
-          post_hook=drop_raw_file_temp_tables('customers')) }}
--- Every data line of the file named by the var customers_path, as text; a line the CSV reader
--- rejects is kept with the reason (macro raw_file_lines). A table, not a view: the
--- reader's rejects exist only on the connection that read the file.
-{{ raw_file_lines('customers') }}
+{{ config(materialized='table', post_hook=drop_raw_file_temp_tables('customers')) }}
+-- depends_on: {{ ref('raw_customers') }}
+-- The customers input as staging reads it, whatever the vars: every data line of the file named by
+-- the var customers_path as text (a line the CSV reader rejects is kept with the reason, macro
+-- raw_file_lines), or the bundled sample's seed when no file is named. Always the same
+-- lineage (seed -> raw_file_customers -> staging). A table, not a view: the reader's rejects exist
+-- only on the connection that read the file.
+{{ raw_file_model('customers') }}
