@@ -180,6 +180,13 @@ def _publish_reorders(directory: Path, rows: list[dict[str, Any]]) -> dict[str, 
             "max_per_customer": max(per_customer, default=0)}  # fmt: skip
 
 
+def read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """One whole HTTP response from ``sock``: the server may write head and body separately."""
+    response = http.client.HTTPResponse(sock)
+    response.begin()
+    return response.status, dict(response.getheaders()), response.read()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
