@@ -18,7 +18,7 @@ VARS ?= {}
 # (quotes, spaces, globs) arrives intact: `ipre build` and `ipre check-vars` read $IPRE_VARS.
 export IPRE_VARS := $(VARS)
 
-.PHONY: install run build check-vars export summary report check chromium test lint dbt-test pytest docs serve sample eval eval-real bench install-spark test-spark clean
+.PHONY: install run build check-vars export summary report check chromium test lint dbt-test pytest docs serve sample eval eval-real bench bench-serve install-spark test-spark clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -128,6 +128,12 @@ eval-real: install
 bench: install
 	PYTHONPATH=$(ROOT) $(BIN)/python $(ROOT)/bench/run_bench.py
 	PYTHONPATH=$(ROOT) $(BIN)/python -m bench.report
+
+## bench-serve: the inference server against the last stdlib one (issue 14's bar), same run
+SERVE_BENCH_ARGS ?= --old-rev 42988fa --customers 477,20000 --seconds 4 --concurrency 50 \
+	--rate 2000 --only single --repeat 4
+bench-serve: install
+	PYTHONPATH=$(ROOT) $(BIN)/python $(ROOT)/bench/serve_bench.py $(SERVE_BENCH_ARGS)
 
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 export IPRE_SPARK_DIR ?= $(ROOT)/target/spark

@@ -323,6 +323,7 @@ def bench_size(customers: int, args: argparse.Namespace, workdir: str) -> list[s
     try:
         wait_ready(ours_port)
         wait_ready(naive_port)
+        warm_up(ours_port, naive_port, ids, args)
         for _ in range(args.repeat):
             for name in scenarios(ours_port, ids, args.batch):
                 if args.only and name != args.only:
@@ -343,6 +344,17 @@ def bench_size(customers: int, args: argparse.Namespace, workdir: str) -> list[s
             proc.terminate()
             proc.wait(timeout=30)
     return lines
+
+
+def warm_up(ours_port: int, other_port: int, ids: list[str], args: argparse.Namespace) -> None:
+    """Drive both servers unmeasured for ``--warmup`` seconds: a fresh server's first second
+    pays one-off costs (every worker's first connections, thread pools growing, code paths run
+    for the first time) that a server in service paid long ago."""
+    if args.warmup <= 0:
+        return
+    for port in (ours_port, other_port):
+        requests = scenarios(port, ids, args.batch)["single"]
+        drive(port, requests, args.warmup, args.concurrency, args.rate)
 
 
 def answer_cost_us(path: str, ids: list[str], n: int = 2000) -> tuple[float, float]:
@@ -392,6 +404,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="keep-alive connections")
     parser.add_argument("--rate", type=float, default=0.0,
                         help="open loop: total requests/s (default 0: closed loop)")
+    parser.add_argument("--warmup", type=float, default=1.0,
+                        help="seconds each server is driven, unmeasured, before the runs")
     parser.add_argument("--only", default=None, help="run only this scenario (single, batch100)")
     parser.add_argument("--batch", type=int, default=100, help="ids per batch request")
     parser.add_argument("--repeat", type=int, default=1,
@@ -410,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     mode = f"open loop at {args.rate:g} req/s" if args.rate else "closed loop"
     print(f"{os.cpu_count()} CPUs, {args.concurrency} connections, {mode}, "
-          f"{args.seconds:g}s per run")
+          f"{args.seconds:g}s per run after {args.warmup:g}s of warm-up")
     print(HEADER.replace("naive", f"old@{args.old_rev}") if args.old_rev else HEADER)
     with tempfile.TemporaryDirectory() as workdir:
         for customers in (int(n) for n in args.customers.split(",")):
