@@ -11,9 +11,9 @@ with source_rows as (
 cleaned as (
     select
         {{ clean_text('customer_id') }} as customer_id,
-        {{ clean_text(raw_column('customer_name', raw_columns)) }} as customer_name,
-        {{ clean_text('region') }} as region,
-        {{ clean_text('end_use') }} as end_use,
+        {{ clean_label(raw_column('customer_name', raw_columns)) }} as customer_name,
+        {{ clean_label('region') }} as region,
+        {{ clean_label('end_use') }} as end_use,
         {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows

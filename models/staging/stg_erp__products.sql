@@ -17,11 +17,11 @@ with source_rows as (
 cleaned as (
     select
         {{ clean_text('product_id') }} as product_id,
-        {{ clean_text(raw_column('product_name', raw_columns)) }} as product_name,
-        {{ clean_text(raw_column('brand', raw_columns)) }} as brand,
-        {{ clean_text('l2_category') }} as l2_category,
-        {{ clean_text('l3_category') }} as l3_category,
-        {{ clean_text('functionality') }} as functionality,
+        {{ clean_label(raw_column('product_name', raw_columns)) }} as product_name,
+        {{ clean_label(raw_column('brand', raw_columns)) }} as brand,
+        {{ clean_label('l2_category') }} as l2_category,
+        {{ clean_label('l3_category') }} as l3_category,
+        {{ clean_label('functionality') }} as functionality,
         {{ try_to_boolean('in_stock') }} as in_stock_parsed,
         {{ clean_text('in_stock') }} as in_stock_text,
         {{ price_expression }} as unit_price,
