@@ -18,7 +18,7 @@ VARS ?= {}
 # (quotes, spaces, globs) arrives intact: `ipre build` and `ipre check-vars` read $IPRE_VARS.
 export IPRE_VARS := $(VARS)
 
-.PHONY: install run build check-vars export summary report check chromium test lint dbt-test pytest docs serve sample eval eval-real bench bench-serve install-spark test-spark clean
+.PHONY: install run build check-vars export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real bench bench-serve install-spark test-spark clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -112,9 +112,20 @@ eval: install
 REAL_DATA_DIR ?= $(ROOT)/../shared/data/online-retail-2009-2010
 REAL_CUTOFFS ?= 2010-06-12,2010-08-11,2010-09-10
 REAL_EVAL_DIR ?= $(ROOT)/target/eval-real
+# the shop's codes that are not merchandise, as its product master names them: postage,
+# carriage, manual lines, discount, samples, bad debt, adjustments, fees, tests, gift vouchers
+REAL_EXCLUDED_PRODUCTS ?= [POST, DOT, C2, C3, M, m, D, S, B, ADJUST, ADJUST2, AMAZONFEE, \
+	BANK CHARGES, TEST001, TEST002, gift_0001_10, gift_0001_20, gift_0001_30, gift_0001_40, \
+	gift_0001_50, gift_0001_60, gift_0001_70, gift_0001_80, gift_0001_90]
 REAL_VARS ?= {customers_path: $(REAL_DATA_DIR)/customers.csv.gz, \
 	products_path: $(REAL_DATA_DIR)/products.csv.gz, \
-	invoices_path: $(REAL_DATA_DIR)/invoices.csv.gz, feedback_path: none}
+	invoices_path: $(REAL_DATA_DIR)/invoices.csv.gz, feedback_path: none, \
+	excluded_products: $(REAL_EXCLUDED_PRODUCTS)}
+
+## run-real: make run on the real Online Retail II data (REAL_DATA_DIR, REAL_VARS): replaces
+## the published warehouse and export
+run-real: install
+	$(MAKE) --no-print-directory run VARS='$(REAL_VARS)'
 
 ## eval-real: the rolling backtest on the real Online Retail II data (REAL_DATA_DIR) at
 ## REAL_CUTOFFS, dataset online-retail-2009-2010; VARS other than {} replace REAL_VARS

@@ -26,6 +26,15 @@
             {%- endif -%}
         {%- elif domain.kind == 'choice' -%}
             {%- if value not in domain.choices -%}{%- do bad.append(true) -%}{%- endif -%}
+        {%- elif domain.kind == 'ids' -%}
+            {#- a YAML list, or comma-separated text; ids without quotes or backslashes -#}
+            {%- if value is mapping or (value is not string and value is not sequence) -%}
+                {%- do bad.append(true) -%}
+            {%- else -%}
+                {%- for item in ipre_id_list(value) -%}
+                    {%- if "'" in item or '"' in item or '\\' in item -%}{%- do bad.append(true) -%}{%- endif -%}
+                {%- endfor -%}
+            {%- endif -%}
         {%- elif domain.kind == 'list' -%}
             {%- for item in (value | string).split(',') -%}
                 {%- if item | trim not in domain.choices -%}{%- do bad.append(true) -%}{%- endif -%}

@@ -31,6 +31,7 @@ from typing import Any
 
 import duckdb
 
+from ipre.evaluation import warehouse
 from ipre.evaluation.split import Split
 from ipre.params.resolved import default_top_k
 
@@ -203,10 +204,7 @@ def load_purchase_history(con: duckdb.DuckDBPyConnection) -> PurchaseHistory:
         "select customer_id, product_id, purchase_date"
         " from intermediate.int_reorder_purchase_days"
     ).fetchall()
-    in_stock = con.execute(
-        "select product_id from staging.stg_erp__products"
-        " where quarantine_reason is null and in_stock"
-    ).fetchall()
+    in_stock = con.execute(warehouse.RECOMMENDABLE_PRODUCTS_SQL).fetchall()
     return PurchaseHistory.from_days(
         ((str(c), str(p), d) for c, p, d in days), (str(p) for (p,) in in_stock)
     )

@@ -103,12 +103,26 @@ def reference_date(con: duckdb.DuckDBPyConnection) -> date:
     return row[0]
 
 
+# The catalogue a model may recommend from: accepted, in stock, not an excluded product
+# (postage, fees: the excluded_products var), as the build's own candidates are.
+RECOMMENDABLE_PRODUCTS_SQL = """
+    select product_id from staging.stg_erp__products
+    where quarantine_reason is null and in_stock and not is_excluded
+"""
+
+
 def accepted_lines(con: duckdb.DuckDBPyConnection) -> list[Line]:
-    """(customer, product, invoice_date) of every accepted invoice line, whatever its date."""
+    """(customer, product, invoice_date) of every accepted invoice line, whatever its date,
+    except lines of excluded products: nobody can recommend or be credited with those."""
     sql = """
-        select customer_id, product_id, invoice_date
-        from intermediate.int_invoices_validated
-        where quarantine_reason is null
+        select lines.customer_id, lines.product_id, lines.invoice_date
+        from intermediate.int_invoices_validated as lines
+        inner join staging.stg_erp__products as products
+            on lines.product_id = products.product_id
+        where
+            lines.quarantine_reason is null
+            and products.quarantine_reason is null
+            and not products.is_excluded
     """
     return [(str(c), str(p), d) for c, p, d in con.execute(sql).fetchall()]
 
@@ -123,10 +137,7 @@ def load_history(con: duckdb.DuckDBPyConnection, lines: list[Line], split: Split
     for customer, segment, product, frequency in basket:
         segment_of[customer] = segment
         affinity.setdefault(customer, {})[product] = float(frequency)
-    in_stock = con.execute(
-        "select product_id from staging.stg_erp__products"
-        " where quarantine_reason is null and in_stock"
-    ).fetchall()
+    in_stock = con.execute(RECOMMENDABLE_PRODUCTS_SQL).fetchall()
     return History(
         segment_of=segment_of,
         affinity=affinity,

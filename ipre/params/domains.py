@@ -107,6 +107,8 @@ class Domain:
             return "one of " + ", ".join(self.choices)
         if self.kind == "list":
             return "a comma-separated non-empty list of " + ", ".join(self.choices)
+        if self.kind == "ids":
+            return "a list of ids (a YAML list, or comma-separated text); [] = none"
         if self.kind == "path":
             return (
                 "a local path, glob or s3:// URI of an existing file with a data row; "
@@ -154,6 +156,8 @@ class Domain:
             except ValueError:
                 raise DomainError(f"{value!r} is not a valid date") from None
             return text
+        if self.kind == "ids":
+            return id_list(value)
         if not isinstance(value, str):
             raise DomainError(f"{value!r} is not a string")
         if self.kind == "choice":
@@ -173,6 +177,29 @@ class Domain:
                 raise DomainError(f"{value!r} is not a known encoding") from None
             return value
         return value  # "path" and "string": files are checked by ipre.params.files
+
+
+ID_RE = re.compile(r"^[^'\"\\,]+$")
+
+
+def id_list(value: Any) -> list[str]:
+    """Ids from a YAML list (numbers become text) or comma-separated text; no quote, backslash
+    or comma inside an id, so each is a plain SQL literal on every engine."""
+    if isinstance(value, str):
+        items: list[Any] = [] if not value.strip() else value.split(",")
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise DomainError(f"{value!r} is not a list of ids")
+    ids = []
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            raise DomainError(f"{item!r} is not an id")
+        text = str(item).strip()
+        if not ID_RE.match(text):
+            raise DomainError(f"{item!r} is empty or holds a quote, backslash or comma")
+        ids.append(text)
+    return ids
 
 
 def _fmt(number: float) -> str:
@@ -207,6 +234,10 @@ def CommaList(*choices: str, note: str = "") -> Domain:  # noqa: N802
     return Domain("list", choices=tuple(choices), note=note)
 
 
+def IdList(note: str = "") -> Domain:  # noqa: N802
+    return Domain("ids", note=note)
+
+
 def InputPath(note: str = "") -> Domain:  # noqa: N802
     """A path var `<entity>_path`; its files are checked (exist, readable, >= 1 data row)."""
     return Domain("path", note=note)
@@ -238,6 +269,7 @@ DOMAINS: dict[str, Domain] = {
     "min_order_count": Integer(0),
     "recency_cutoff_days": Integer(1),
     "as_of_date": Date(nullable=True, note="null = the last invoice date"),
+    "excluded_products": IdList(note="postage, fees, adjustments: never in a basket"),
     # Group C: clustering
     "max_k": Integer(1),
     "min_cluster_customers": Integer(1),

@@ -116,6 +116,15 @@
   "low_open": false,
   "nullable": false
  },
+ "excluded_products": {
+  "choices": [],
+  "describe": "a list of ids (a YAML list, or comma-separated text); [] = none (postage, fees, adjustments: never in a basket)",
+  "high": null,
+  "kind": "ids",
+  "low": null,
+  "low_open": false,
+  "nullable": false
+ },
  "feature_groups": {
   "choices": [
    "l2_qty",

@@ -43,6 +43,8 @@ flagged as (
         -- an availability nobody can read is treated as out of stock: never recommend it
         coalesce(in_stock_parsed, false) as in_stock,
         in_stock_parsed is null as in_stock_unreadable,
+        -- not merchandise (postage, fees, adjustments): kept in the master, never in a basket
+        {{ is_excluded_product('product_id') }} as is_excluded,
         case when unit_price >= 0 then unit_price end as unit_price,
         raw_row,
         case

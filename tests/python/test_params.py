@@ -132,6 +132,10 @@ def test_top_k_minus_one_names_the_var_and_the_range() -> None:
         ("{feature_groups: 'rfm,colour'}", "feature_groups", "l2_qty, brand"),
         ("{feature_groups: ''}", "feature_groups", "l2_qty, brand"),
         ("{model_approval_status: approved}", "model_approval_status", "PendingManualApproval"),
+        ("{excluded_products: {POST: 1}}", "excluded_products", "a list of ids"),
+        ("{excluded_products: [POST, \"it's\"]}", "excluded_products", "a list of ids"),
+        ("{excluded_products: [POST, '']}", "excluded_products", "a list of ids"),
+        ("{excluded_products: [true]}", "excluded_products", "a list of ids"),
     ],
 )
 def test_out_of_domain_values_fail_with_the_allowed_values(
@@ -171,6 +175,8 @@ def test_all_problems_are_reported_at_once() -> None:
         "{feedback_path: none, model_approval_status: PendingManualApproval}",
         '{"top_k": 10, "min_lift": 1.5}',
         "{customers_path: 's3://bucket/customers.csv'}",
+        "{excluded_products: []}",
+        "{excluded_products: ''}",
     ],
 )
 def test_valid_vars_pass(vars_text: str) -> None:
@@ -181,6 +187,13 @@ def test_values_are_normalised_for_dbt() -> None:
     values = check.preflight("{top_k: '10', as_of_date: 2024-01-31}").values
     assert values["top_k"] == 10
     assert values["as_of_date"] == "2024-01-31"
+
+
+@pytest.mark.parametrize(
+    "vars_text", ["{excluded_products: 'POST, M,85123'}", "{excluded_products: [POST, M, 85123]}"]
+)
+def test_excluded_products_as_text_or_list_give_the_same_ids(vars_text: str) -> None:
+    assert check.preflight(vars_text).values["excluded_products"] == ["POST", "M", "85123"]
 
 
 # --- input files ---------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 -- A table, not a view: about ten models read it (docs/benchmarks.md).
 -- One row per accepted invoice line used by the pipeline: dated within the recency cutoff
 -- before the reference date (and not after it), bought by a customer with at least
--- min_order_count distinct invoices in that window. Customer and product attributes joined.
+-- min_order_count distinct invoices in that window, of a product that is not in
+-- excluded_products. Customer and product attributes joined.
 with accepted_invoices as (
     select *
     from {{ ref('int_invoices_validated') }}
@@ -19,8 +20,9 @@ customers as (
 ),
 
 products as (
+    -- excluded products (postage, fees) are sold but never merchandise to recommend
     select * from {{ ref('stg_erp__products') }}
-    where quarantine_reason is null
+    where quarantine_reason is null and not is_excluded
 ),
 
 in_window as (
