@@ -115,6 +115,7 @@ def inputs_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str
         "from input_reconciliation order by source_name"
     ).fetchall()
     lines += table(rows, ["source", "raw", "kept", "quarantined"])
+    lines += excluded_products_line(con)
     if "quarantined_rows" not in tables:
         return lines + ["  quarantined_rows: not built yet"]
     reasons = con.execute(
@@ -123,6 +124,27 @@ def inputs_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str
     ).fetchall()
     lines.append("Quarantined rows by reason")
     return lines + (table(reasons, ["source", "reason", "rows"]) if reasons else ["  none"])
+
+
+EXCLUDED_SQL = """
+    select count(distinct products.product_id), count(lines.product_id)
+    from staging.stg_erp__products as products
+    left join intermediate.int_invoices_validated as lines
+        on lines.product_id = products.product_id and lines.quarantine_reason is null
+    where products.is_excluded and products.quarantine_reason is null
+"""
+
+
+def excluded_products_line(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Kept lines of excluded_products (postage, fees) are accepted but in no basket: say so."""
+    try:
+        row = con.execute(EXCLUDED_SQL).fetchone()
+    except duckdb.Error:  # a warehouse built before the var existed, or not built yet
+        return []
+    if not row or not row[0]:
+        return []
+    return [f"  excluded_products: {row[0]:,} products, {row[1]:,} kept lines left out of every"
+            " basket and recommendation (postage, fees: docs/parameters.md)"]
 
 
 def marts_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str]:

@@ -80,3 +80,19 @@ def test_lines_stay_accepted_and_customers_keep_full_lists(excluded_build) -> No
     per_customer = "select customer_id, count(*) from recommendations group by 1 order by 1"
     expected = [row for row in rows(default_db, per_customer) if row[0] not in only_excluded]
     assert rows(db, per_customer) == expected
+
+
+def test_summary_counts_the_excluded_products_and_their_lines(excluded_build, capsys) -> None:
+    from ipre import summary
+
+    default_db, db, excluded = excluded_build
+    listed = ", ".join(f"'{p}'" for p in excluded)
+    sql = ("select count(*) from intermediate.int_invoices_validated"
+           f" where quarantine_reason is null and product_id in ({listed})")  # fmt: skip
+    lines = rows(default_db, sql)[0][0]
+    assert summary.main(["--db", str(db)]) == 0
+    assert f"excluded_products: {len(excluded)} products, {lines:,} kept lines" in (
+        capsys.readouterr().out
+    )
+    assert summary.main(["--db", str(default_db)]) == 0
+    assert "excluded_products:" not in capsys.readouterr().out
