@@ -26,9 +26,11 @@ products as (
 ),
 
 in_window as (
+    -- lines of excluded products are not orders either: they count toward no min_order_count
     select accepted_invoices.*
     from accepted_invoices
     cross join reference
+    inner join products on accepted_invoices.product_id = products.product_id
     -- "older than recency_cutoff_days" is excluded: a line exactly that old is kept
     where
         accepted_invoices.invoice_date <= reference.reference_date
