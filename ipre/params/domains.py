@@ -314,7 +314,7 @@ DOMAINS: dict[str, Domain] = {
     "reorder_tolerance": Number(0, note="in typical intervals beyond the first"),
     "reorder_max_overdue": Number(1, low_open=True, note="intervals; later = lapsed"),
     "reorder_top_k": Integer(1),
-    "reorder_horizon_days": Integer(1, note="evaluation only"),
+    "reorder_horizon_days": Integer(1, note="reminders look this far ahead; evaluation too"),
     # alert thresholds of `ipre check` and the report's verdict (docs/monitoring.md)
     "alert_min_acceptance_rate": Fraction(),
     "alert_min_coverage": Fraction(),

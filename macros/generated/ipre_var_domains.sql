@@ -399,7 +399,7 @@
  },
  "reorder_horizon_days": {
   "choices": [],
-  "describe": "an integer >= 1 (evaluation only)",
+  "describe": "an integer >= 1 (reminders look this far ahead; evaluation too)",
   "high": null,
   "kind": "integer",
   "low": 1,
