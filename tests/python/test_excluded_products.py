@@ -4,11 +4,15 @@ reminder uses them; customers with other purchases still get a full list."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import built_once, ipre_build
+from conftest import DBT, ROOT, built_once, ipre_build
 
 # every place a product id can reach the Account Manager or feed a recommendation
 PRODUCT_COLUMNS = (
@@ -96,3 +100,23 @@ def test_summary_counts_the_excluded_products_and_their_lines(excluded_build, ca
     )
     assert summary.main(["--db", str(default_db)]) == 0
     assert "excluded_products:" not in capsys.readouterr().out
+
+
+def test_an_id_the_master_does_not_know_is_a_warning(excluded_build, tmp_path: Path) -> None:
+    """A typo in excluded_products excludes nothing: the build warns, naming the check."""
+    _, db, excluded = excluded_build
+    copy = shutil.copyfile(db, tmp_path / "ipre.duckdb")
+    env = {**os.environ, "IPRE_DUCKDB_PATH": str(copy), "DBT_PROJECT_DIR": str(ROOT),
+           "DBT_PROFILES_DIR": str(ROOT), "DBT_TARGET_PATH": str(tmp_path / "target"),
+           "DBT_LOG_PATH": str(tmp_path / "logs")}  # fmt: skip
+    check = "assert_excluded_products_are_in_the_master"
+
+    def run(ids: list[str]) -> str:
+        command = [str(DBT), "test", "--select", check,
+                   "--vars", json.dumps({"excluded_products": ids})]  # fmt: skip
+        result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout[-2000:]  # a warning, not a failure
+        return result.stdout
+
+    assert "WARN=0 ERROR=0" in run(excluded)
+    assert "WARN=1 ERROR=0" in run([*excluded, "NO-SUCH-ID"])
