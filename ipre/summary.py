@@ -217,8 +217,9 @@ def verdict_section(con: duckdb.DuckDBPyConnection) -> list[str]:
         lines += [f"  - {check.message}" for check in verdict.breaches]
         lines.append(
             f"  Customers of the master without recommendations by design: "
-            f"{latest['customers_lapsed_of_master']:,} lapsed (no purchase in the recency "
-            f"window), {latest['customers_unknown_segment_of_master']:,} unknown segment, "
+            f"{latest['customers_lapsed_of_master']:,} lapsed (no purchase of merchandise "
+            f"in the recency window), "
+            f"{latest['customers_unknown_segment_of_master']:,} unknown segment, "
             f"{latest['customers_never_bought_of_master']:,} never bought "
             f"(of {latest['customers_in_master']:,})"
         )

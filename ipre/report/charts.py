@@ -17,7 +17,7 @@ GOOD, BAD, NEUTRAL, MUTED = "#2e7d32", "#c62828", "#1565c0", "#9e9e9e"
 COVERAGE_LABELS = {
     "in_scope_recommended": "In scope, recommended",
     "in_scope_without": "In scope, no recommendation",
-    "lapsed": "Lapsed (no purchase in the recency window)",
+    "lapsed": "Lapsed (no merchandise bought in the recency window)",
     "never_bought": "Never bought",
     "unknown_segment": "Unknown segment",
 }
