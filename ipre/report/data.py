@@ -9,7 +9,7 @@ import duckdb
 
 from ipre.evaluation.runner import dataset_label
 from ipre.monitoring.reorder_volume import REORDER_SQL
-from ipre.monitoring.runs import Run, latest_and_previous, read_runs, run_vars
+from ipre.monitoring.runs import Run, latest_and_previous, read_runs, run_vars, same_kind
 from ipre.monitoring.thresholds import thresholds
 from ipre.monitoring.verdict import Verdict, judge
 from ipre.params.check import project_vars
@@ -189,7 +189,7 @@ def load(con: duckdb.DuckDBPyConnection) -> ReportData:
     present = tables(con)
     return ReportData(
         verdict=judge(latest, previous, thresholds(run_vars(latest))),
-        runs=runs,
+        runs=same_kind(runs, latest),
         coverage=coverage(con),
         acceptance={scope: acceptance(con, scope) for scope in ("segment", "l2_category")},
         calibration=calibration(con),

@@ -119,6 +119,23 @@ def test_falling_coverage_fails_and_an_as_of_build_is_not_compared(
     assert code == 0 and verdict["previous_run_id"] is None
 
 
+def test_a_build_on_other_input_files_is_not_compared(real_run, tmp_path, capsys) -> None:
+    """Switching one warehouse from the sample to a customer's files is no fall in rules."""
+    real_files = json.dumps({"invoices_path": "/data/invoices.csv.gz"})
+    db = warehouse(tmp_path / "w.duckdb", real_run,
+                   {"association_rules_generated": 1600.0},
+                   {"association_rules_generated": 900000.0, "vars_json": real_files},
+                   {"association_rules_generated": 1200.0})  # fmt: skip
+    code, _, verdict = run_check(db, tmp_path, capsys)  # the sample again: against run-0
+    assert code == 1 and verdict["previous_run_id"] == "run-0"
+    assert [b["metric"] for b in verdict["breaches"]] == ["association_rules_generated_drop"]
+    db = warehouse(tmp_path / "x.duckdb", real_run,
+                   {"association_rules_generated": 1600.0},
+                   {"association_rules_generated": 1200.0, "vars_json": real_files})  # fmt: skip
+    code, _, verdict = run_check(db, tmp_path, capsys)
+    assert code == 0 and verdict["previous_run_id"] is None
+
+
 def test_thresholds_are_the_builds_vars_unless_overridden(real_run, tmp_path, capsys) -> None:
     recorded = {**json.loads(real_run["vars_json"]), "alert_min_acceptance_rate": 0.6}
     db = warehouse(tmp_path / "w.duckdb", real_run, {"vars_json": json.dumps(recorded)})
