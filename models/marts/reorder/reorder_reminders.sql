@@ -4,6 +4,18 @@
 -- [0, 1], whether the next purchase is due within reorder_horizon_days, and the rank of the
 -- row within the customer. Rows with is_reminder are the top reorder_top_k due, in-stock
 -- products of the customer, most purchase days first: the reminders (docs/reorders.md).
+{#- the next purchase in words, from the reference date: why the product is due now -#}
+{%- set expected_in_words -%}
+    case
+        when days_to_expected > 0
+            then {{ dbt.concat(["'next expected in '",
+                "cast(days_to_expected as " ~ dbt.type_string() ~ ")", "' days'"]) }}
+        when days_to_expected = 0 then 'expected today'
+        else {{ dbt.concat(["'expected '",
+            "cast(-1 * days_to_expected as " ~ dbt.type_string() ~ ")", "' days ago'"]) }}
+    end
+{%- endset %}
+
 with rhythms as (
     select * from {{ ref('int_reorder_rhythms') }}
 ),
@@ -60,7 +72,9 @@ ratios as (
         cast(days_since_last_purchase as {{ type_double() }}) / typical_interval_days
             as overdue_ratio,
         -- 1 for a perfectly regular rhythm, 1/2 when the gaps deviate by a whole interval
-        typical_interval_days / (typical_interval_days + interval_spread_days) as regularity
+        typical_interval_days / (typical_interval_days + interval_spread_days) as regularity,
+        -- > 0: the next purchase is still ahead; < 0: it was expected that many days ago
+        {{ dbt.datediff('reference_date', 'expected_next_date', 'day') }} as days_to_expected
     from measured
 ),
 
@@ -132,7 +146,7 @@ final as (
             "' days, every '", ranking_format_decimal('typical_interval_days', 1),
             "' days (+/- '", ranking_format_decimal('interval_spread_days', 1),
             "'); last '", "cast(days_since_last_purchase as " ~ dbt.type_string() ~ ")",
-            "' days ago'"
+            "' days ago; '", expected_in_words
         ]) }} as reason,
         reference_date
     from ranked
