@@ -4,13 +4,23 @@
 -- [0, 1], whether the next purchase is due within reorder_horizon_days, and the rank of the
 -- row within the customer. Rows with is_reminder are the top reorder_top_k due, in-stock
 -- products of the customer, most purchase days first: the reminders (docs/reorders.md).
-{#- the next purchase in words, from the reference date: why the product is due now -#}
+{#- the last and the next purchase in words, from the reference date: why it is due now -#}
+{%- set last_in_words -%}
+    case days_since_last_purchase
+        when 0 then 'last today'
+        when 1 then 'last yesterday'
+        else {{ dbt.concat(["'last '",
+            "cast(days_since_last_purchase as " ~ dbt.type_string() ~ ")", "' days ago'"]) }}
+    end
+{%- endset %}
 {%- set expected_in_words -%}
     case
-        when days_to_expected > 0
+        when days_to_expected = 1 then 'next expected tomorrow'
+        when days_to_expected > 1
             then {{ dbt.concat(["'next expected in '",
                 "cast(days_to_expected as " ~ dbt.type_string() ~ ")", "' days'"]) }}
         when days_to_expected = 0 then 'expected today'
+        when days_to_expected = -1 then 'expected yesterday'
         else {{ dbt.concat(["'expected '",
             "cast(-1 * days_to_expected as " ~ dbt.type_string() ~ ")", "' days ago'"]) }}
     end
@@ -145,8 +155,7 @@ final as (
             "'bought on '", "cast(n_purchase_days as " ~ dbt.type_string() ~ ")",
             "' days, every '", ranking_format_decimal('typical_interval_days', 1),
             "' days (+/- '", ranking_format_decimal('interval_spread_days', 1),
-            "'); last '", "cast(days_since_last_purchase as " ~ dbt.type_string() ~ ")",
-            "' days ago; '", expected_in_words
+            "'); '", last_in_words, "'; '", expected_in_words
         ]) }} as reason,
         reference_date
     from ranked
