@@ -84,7 +84,8 @@ ratios as (
         -- 1 for a perfectly regular rhythm, 1/2 when the gaps deviate by a whole interval
         typical_interval_days / (typical_interval_days + interval_spread_days) as regularity,
         -- > 0: the next purchase is still ahead; < 0: it was expected that many days ago
-        {{ dbt.datediff('reference_date', 'expected_next_date', 'day') }} as days_to_expected
+        {{ dbt.datediff('reference_date', 'expected_next_date', 'day') }}
+            as days_to_expected
     from measured
 ),
 
