@@ -33,6 +33,7 @@ class ReportData:
     evaluation: Rows
     parameters: Rows
     reorders: dict[str, Any] | None = None
+    reorder_evaluation: dict[str, Any] | None = None
     top_reminded: Rows = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -148,6 +149,33 @@ def evaluation(con: duckdb.DuckDBPyConnection, present: set[str], dataset: str) 
     """, [dataset])
 
 
+REORDER_MODELS = ("reorder_due", "reorder_baseline_frequent", "reorder_baseline_recent")
+
+
+def reorder_evaluation(
+    con: duckdb.DuckDBPyConnection, present: set[str], dataset: str
+) -> dict[str, Any] | None:
+    """The reminders and their two baselines in the latest `ipre evaluate` run on the build's
+    own dataset, keyed by model: mean precision over the cutoffs (None without all three)."""
+    if "eval_metrics" not in present:
+        return None
+    rows = fetch(con, """
+        with latest as (
+            select run_id from eval_metrics
+            where dataset = ? and model in (?, ?, ?)
+            order by run_at_utc desc limit 1
+        )
+        select
+            model, count(*) as cutoffs, avg(precision_at_5) as precision,
+            sum(n_customers) as n_customers, max(horizon_days) as horizon_days
+        from eval_metrics
+        where run_id = (select run_id from latest) and precision_at_5 is not null
+        group by model
+    """, [dataset, *REORDER_MODELS])
+    by_model = {row["model"]: row for row in rows}
+    return by_model if all(model in by_model for model in REORDER_MODELS) else None
+
+
 def reorders(con: duckdb.DuckDBPyConnection, present: set[str]) -> dict[str, Any] | None:
     """The reminder volume of reorder_reminders (the same query as the terminal summary)."""
     if "reorder_reminders" not in present:
@@ -199,5 +227,6 @@ def load(con: duckdb.DuckDBPyConnection) -> ReportData:
         evaluation=evaluation(con, present, dataset_label(run_vars(latest))),
         parameters=parameters(latest),
         reorders=reorders(con, present),
+        reorder_evaluation=reorder_evaluation(con, present, dataset_label(run_vars(latest))),
         top_reminded=top_reminded(con, present),
     )

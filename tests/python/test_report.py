@@ -190,6 +190,32 @@ def test_sections_without_data_say_so_instead_of_drawing_empty_charts(
     assert charts.sources({"customers_via_similarity": 0}) is None
 
 
+def test_reorder_evaluation_states_reminders_against_both_baselines(
+    published_sample: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """With reorder rows in the latest run, the reminder section says how often reminders
+    and the two baselines were bought again; without them it says nothing."""
+    db = tmp_path / "ipre.duckdb"
+    shutil.copyfile(published_sample[0], db)
+    rows = eval_rows(["reorder_due", "reorder_baseline_frequent", "reorder_baseline_recent"])
+    precision = {"reorder_due": 0.25, "reorder_baseline_frequent": 0.3,
+                 "reorder_baseline_recent": 0.2}  # fmt: skip
+    rows = pa.Table.from_pylist([
+        {**row, "precision_at_5": precision[row["model"]], "ndcg_at_5": None, "horizon_days": 30}
+        for row in rows.to_pylist()
+    ], schema=EVAL_METRICS_SCHEMA)  # fmt: skip
+    write_eval_metrics(db, rows)
+    html = tmp_path / "index.html"
+    assert cli.main(["--db", str(db), "--out", str(html)]) == 0
+    text = html.read_text()
+    assert "25.0% of the reminders were bought again in time, against\n  30.0%" in text
+    assert "20.0% for the most recently bought" in text and "2 cutoff(s), 30 days" in text
+    from ipre.report.data import load
+
+    with duckdb.connect(str(published_sample[0]), read_only=True) as con:
+        assert load(con).reorder_evaluation is None  # no eval_metrics in the session build
+
+
 def test_evaluation_is_the_latest_run_on_the_builds_own_dataset(
     published_sample: tuple[Path, Path], tmp_path: Path
 ) -> None:
