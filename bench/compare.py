@@ -4,7 +4,7 @@ Each engine runs in its own child process (bench/association.py) on the same war
 its time and peak memory are its own; a memory cap (BENCH_MEMORY_CAP_MB, default 12000) and a
 timeout (BENCH_ENGINE_TIMEOUT_S, default 1800) turn an out-of-memory library into a reported
 result. Every engine's rules are then checked against the association_rules table with the
-oracle test's own `passes_floors` and `assert_same_rules`.
+oracle's `passes_floors` and `assert_same_rules` (ipre.oracles.association), as the oracle test.
 """
 
 from __future__ import annotations
@@ -19,14 +19,7 @@ import pandas as pd
 from bench.association import ENGINES, GROUPS, LIBRARY_ENGINES
 from bench.measure import run_measured
 from bench.scales import ROOT
-
-sys.path.insert(0, str(ROOT / "tests" / "python"))
-from test_association_oracle import (  # noqa: E402
-    assert_same_rules,
-    passes_floors,
-    project_vars,
-    read_table,
-)
+from ipre.oracles.association import assert_same_rules, passes_floors, project_vars, read_table
 
 COMPILED = Path("compiled/ipre/models/marts/association/association_rules.sql")
 KEYS = [*GROUPS, "product_a", "product_b"]

@@ -25,6 +25,10 @@ from ipre.params.resolved import resolve
 FLOOR_VARS = ("min_abs_freq", "min_freq_ratio", "min_support", "min_lift", "decay_lambda")
 KEYS = ["product_a", "product_b"]
 RULE_METRICS = ["antecedent support", "consequent support", "support", "confidence", "lift"]
+# what two rule tables must agree on: the counts exactly, the metrics to TOLERANCE
+COUNTS = ["total_baskets", "product_a_freq", "product_b_freq", "pair_freq"]
+METRICS = ["support", "confidence", "lift"]
+TOLERANCE = 1e-9
 
 
 def project_vars(overrides: Mapping[str, object] | None = None) -> dict[str, object]:
@@ -152,3 +156,25 @@ def weighted_supports(
     return expected.rename(columns={"product_id_a": "product_a", "product_id_b": "product_b"})[
         [*groups, *KEYS, "expected_weighted_support"]
     ]
+
+
+def assert_same_rules(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str]) -> None:
+    """Same key set, equal counts, metrics equal to TOLERANCE (AssertionError otherwise)."""
+    merged = actual.merge(expected, on=keys, how="outer", suffixes=("", "_oracle"), indicator=True)
+    only_sql = merged[merged["_merge"] == "left_only"][keys]
+    only_oracle = merged[merged["_merge"] == "right_only"][keys]
+    if not (only_sql.empty and only_oracle.empty):
+        raise AssertionError(
+            f"{len(only_sql)} rules only in SQL:\n{only_sql.head(10)}\n"
+            f"{len(only_oracle)} rules only in the oracle:\n{only_oracle.head(10)}"
+        )
+    for column in COUNTS:
+        mismatch = merged[merged[column] != merged[f"{column}_oracle"]]
+        if not mismatch.empty:
+            raise AssertionError(
+                f"{column} differs:\n{mismatch[[*keys, column, f'{column}_oracle']]}"
+            )
+    for column in METRICS:
+        np.testing.assert_allclose(
+            merged[column], merged[f"{column}_oracle"], rtol=0, atol=TOLERANCE, err_msg=column
+        )

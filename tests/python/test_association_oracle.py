@@ -13,12 +13,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 from conftest import rebuild_copy
 
 from ipre.oracles.association import (
     KEYS,
+    TOLERANCE,
+    assert_same_rules,
     oracle_rules,
     project_vars,
     read_baskets,
@@ -26,7 +27,6 @@ from ipre.oracles.association import (
     weighted_supports,
 )
 
-TOLERANCE = 1e-9
 LOOSEST = {"min_abs_freq": 1, "min_freq_ratio": 0, "min_support": 0, "min_lift": 0}
 # Floors that bind often exactly: with these, thousands of kept rules sit exactly on the lift
 # threshold or the frequency floor (min_abs_freq below 12 baskets, min_support × baskets
@@ -36,8 +36,6 @@ OVERRIDES: dict[str, dict[str, object]] = {
     "default": {}, "loosest": LOOSEST, "boundaries": BOUNDARIES
 }
 MARTS = "association_rules similar_products"
-COUNTS = ["total_baskets", "product_a_freq", "product_b_freq", "pair_freq"]
-METRICS = ["support", "confidence", "lift"]
 # (table, group columns): the cluster split and the segment-wide look-up.
 TABLES = [("association_rules", ["cluster_id", "segment"]), ("similar_products", ["segment"])]
 
@@ -55,24 +53,6 @@ def warehouses(
             association_warehouse, generated_data, db_path, OVERRIDES[name], select=MARTS
         )
     return out
-
-
-def assert_same_rules(actual: pd.DataFrame, expected: pd.DataFrame, keys: list[str]) -> None:
-    """Same key set, equal counts, metrics equal to TOLERANCE."""
-    merged = actual.merge(expected, on=keys, how="outer", suffixes=("", "_oracle"), indicator=True)
-    only_sql = merged[merged["_merge"] == "left_only"][keys]
-    only_oracle = merged[merged["_merge"] == "right_only"][keys]
-    assert only_sql.empty and only_oracle.empty, (
-        f"{len(only_sql)} rules only in SQL:\n{only_sql.head(10)}\n"
-        f"{len(only_oracle)} rules only in the oracle:\n{only_oracle.head(10)}"
-    )
-    for column in COUNTS:
-        mismatch = merged[merged[column] != merged[f"{column}_oracle"]]
-        assert mismatch.empty, f"{column} differs:\n{mismatch[[*keys, column, f'{column}_oracle']]}"
-    for column in METRICS:
-        np.testing.assert_allclose(
-            merged[column], merged[f"{column}_oracle"], rtol=0, atol=TOLERANCE, err_msg=column
-        )
 
 
 @pytest.mark.parametrize("floors", list(OVERRIDES))
