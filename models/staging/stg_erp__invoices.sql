@@ -82,11 +82,13 @@ flagged as (
             when not {{ is_plain_number('quantity_text') }} then 'non_numeric_quantity'
             when quantity <= 0 then 'non_positive_quantity'
             {%- if has_unit_price %}
-            -- a priced line must have a positive price: zero and negative prices are
-            -- free goods, adjustments and write-offs, not purchases
-            when unit_price_text is not null and (unit_price is null or not {{ is_plain_number('unit_price_text') }})
-                then 'non_numeric_unit_price'
-            when unit_price <= 0 then 'non_positive_unit_price'
+                -- a priced line must have a positive price: zero and negative prices are
+                -- free goods, adjustments and write-offs, not purchases
+                when
+                    unit_price_text is not null
+                    and (unit_price is null or not {{ is_plain_number('unit_price_text') }})
+                    then 'non_numeric_unit_price'
+                when unit_price <= 0 then 'non_positive_unit_price'
             {%- endif %}
             {{ staging_duplicate_reasons() }}
         end as quarantine_reason
