@@ -27,7 +27,19 @@ products as (
 
 in_window as (
     -- lines of excluded products are not orders either: they count toward no min_order_count
-    select accepted_invoices.*
+    select
+        accepted_invoices.invoice_id,
+        accepted_invoices.invoiced_at,
+        accepted_invoices.invoice_date,
+        accepted_invoices.customer_id,
+        accepted_invoices.product_id,
+        accepted_invoices.quantity,
+        products.brand,
+        products.l2_category,
+        products.l3_category,
+        products.functionality,
+        products.in_stock,
+        products.unit_price
     from accepted_invoices
     cross join reference
     inner join products on accepted_invoices.product_id = products.product_id
@@ -55,18 +67,17 @@ joined as (
         customers.region,
         customers.end_use,
         in_window.product_id,
-        products.brand,
-        products.l2_category,
-        products.l3_category,
-        products.functionality,
-        products.in_stock,
-        products.unit_price,
+        in_window.brand,
+        in_window.l2_category,
+        in_window.l3_category,
+        in_window.functionality,
+        in_window.in_stock,
+        in_window.unit_price,
         in_window.quantity,
-        in_window.quantity * products.unit_price as line_spend
+        in_window.quantity * in_window.unit_price as line_spend
     from in_window
     inner join customer_orders on in_window.customer_id = customer_orders.customer_id
     inner join customers on in_window.customer_id = customers.customer_id
-    inner join products on in_window.product_id = products.product_id
     where customer_orders.order_count >= {{ var('min_order_count') }}
 )
 
