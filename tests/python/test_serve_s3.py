@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,7 +58,13 @@ def test_waits_for_s3_object_then_loads(moto_endpoint: str, tmp_path: Path) -> N
         s3.upload_file(str(write_fixture(tmp_path / "r.parquet", ROWS)), "ipre-late",
                        "recommendations.parquet")  # fmt: skip
         srv.wait_ready()
-        assert srv.invoke({"customer_ids": ["C00000"]})[1]["results"][0]["known_customer"]
+        # each worker's loader polls on its own: a request may reach one still loading (503)
+        # for a moment after another answered /ping
+        deadline = time.monotonic() + 20
+        while (answer := srv.invoke({"customer_ids": ["C00000"]}))[0] == 503:
+            assert time.monotonic() < deadline, "a worker never loaded the S3 export"
+            time.sleep(0.05)
+        assert answer[0] == 200 and answer[1]["results"][0]["known_customer"]
 
 
 def test_s3_export_is_checked_against_its_manifest(moto_endpoint: str, tmp_path: Path) -> None:
