@@ -17,6 +17,10 @@ VARS ?= {}
 # VARS reaches the commands through the environment, never through shell quoting, so any value
 # (quotes, spaces, globs) arrives intact: `ipre build` and `ipre check-vars` read $IPRE_VARS.
 export IPRE_VARS := $(VARS)
+# VARS_FILE: a YAML file of vars (e.g. written by `make inspect INSPECT_ARGS='... --write v.yml'`)
+# that every command reads, VARS on top key by key; made absolute, as dbt may run elsewhere.
+VARS_FILE ?=
+export IPRE_VARS_FILE := $(if $(strip $(VARS_FILE)),$(abspath $(VARS_FILE)))
 
 .PHONY: install run build check-vars export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real bench bench-serve install-spark test-spark clean
 

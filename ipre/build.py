@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from ipre.export import default_db_path, default_export_dir
-from ipre.params.check import VarsError, parse_vars, preflight, report
+from ipre.params.check import VarsError, add_vars_arguments, load_vars, preflight, report
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUILD_LOG_TABLE = "ipre_build_log"
@@ -269,6 +269,7 @@ class BuildOptions:
     unit_tests: bool = False
     export: bool = True
     dbt_args: tuple[str, ...] = ()
+    vars_file: str | None = ""  # "" = none; None = $IPRE_VARS_FILE (params.check.load_vars)
 
 
 def dbt_executable() -> str:
@@ -334,13 +335,13 @@ def unchanged_message(options: BuildOptions, had_warehouse: bool) -> str:
 
 def run_build(options: BuildOptions) -> int:
     try:
-        result = preflight(options.vars_text)
+        result = preflight(options.vars_text, vars_file=options.vars_file)
     except VarsError as err:
         print(report(err, PROG), file=sys.stderr)
         return 2
     for warning in result.warnings:
         say(f"warning: {warning}")
-    given = parse_vars(options.vars_text)
+    given = load_vars(options.vars_text, options.vars_file)
     overrides = {name: result.values.get(name, value) for name, value in given.items()}
     if os.environ.get("IPRE_TARGET", "duckdb") != "duckdb":
         say("only the duckdb target is built through `ipre build`; use dbt for other targets")
@@ -406,9 +407,7 @@ def parse_args(argv: list[str]) -> BuildOptions:
         description=__doc__.splitlines()[0],
         epilog="Arguments after `--` go to dbt build, e.g. -- --select +market_basket",
     )
-    parser.add_argument(
-        "--vars", default=None, help="dbt vars, e.g. '{top_k: 10}' (default: $IPRE_VARS, else {})"
-    )
+    add_vars_arguments(parser)
     parser.add_argument("--db", type=Path, default=None, help="warehouse (default: published)")
     parser.add_argument(
         "--export-dir", type=Path, default=None, help="export folder (default: $IPRE_EXPORT_DIR)"
@@ -425,6 +424,7 @@ def parse_args(argv: list[str]) -> BuildOptions:
         unit_tests=args.unit_tests,
         export=not args.no_export,
         dbt_args=tuple(rest),
+        vars_file=args.vars_file,
     )
 
 

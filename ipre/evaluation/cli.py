@@ -15,9 +15,6 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import yaml
 
 from ipre.evaluation.reorders import reorder_line
 from ipre.evaluation.runner import (
@@ -30,20 +27,11 @@ from ipre.evaluation.runner import (
 )
 from ipre.evaluation.split import DEFAULT_HORIZON_DAYS, parse_date
 from ipre.evaluation.warehouse import PROJECT_ROOT, DbtError
+from ipre.params.check import VarsError, add_vars_arguments, load_vars
 
 
 def default_main_db() -> Path:
     return Path(os.environ.get("IPRE_DUCKDB_PATH") or PROJECT_ROOT / "ipre.duckdb")
-
-
-def parse_vars(text: str) -> dict[str, Any]:
-    """dbt-style --vars: a YAML (or JSON) mapping; empty means none."""
-    loaded = yaml.safe_load(text) if text.strip() else {}
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise argparse.ArgumentTypeError(f"--vars must be a mapping, got {text!r}")
-    return loaded
 
 
 def parse_cutoffs(text: str) -> tuple[date, ...]:
@@ -75,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="label of the input data in eval_metrics (default: 'sample' without input"
         " paths, else the folder of invoices_path)",
     )
-    parser.add_argument("--vars", type=parse_vars, default={}, help="dbt vars (YAML mapping)")
+    add_vars_arguments(parser)
     parser.add_argument(
         "--eval-dir",
         type=Path,
@@ -93,10 +81,14 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.cutoff and args.cutoffs:
         parser.error("give --cutoff or --cutoffs, not both")
+    try:
+        dbt_vars = load_vars(args.vars, args.vars_file)
+    except VarsError as error:
+        parser.error(str(error))
     config = EvaluationConfig(
         eval_dir=args.eval_dir.resolve(),
         main_db=(args.db or default_main_db()).resolve(),
-        dbt_vars=args.vars,
+        dbt_vars=dbt_vars,
         cutoff=args.cutoff,
         horizon_days=args.horizon_days,
         cutoffs=args.cutoffs,

@@ -3,7 +3,7 @@
 Prints each check (breaches first), writes a JSON for a scheduler (default target/check.json)
 and exits 1 when any check fails, 0 when healthy, 2 when there is no build to judge or a var
 is invalid. Thresholds: the alert_* vars the judged build ran with, overridden by --vars
-(default $IPRE_VARS). docs/monitoring.md.
+(default $IPRE_VARS) on top of --vars-file (default $IPRE_VARS_FILE). docs/monitoring.md.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ipre.export import PROJECT_ROOT, default_db_path
 from ipre.monitoring.runs import NoRunsError, latest_and_previous, read_runs, run_vars
 from ipre.monitoring.thresholds import thresholds
 from ipre.monitoring.verdict import Verdict, judge
-from ipre.params.check import VarsError, parse_vars
+from ipre.params.check import VarsError, add_vars_arguments, load_vars
 from ipre.params.domains import DomainError
 
 PROG = "ipre check"
@@ -66,15 +66,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
     parser.add_argument("--db", type=Path, default=None, help="warehouse (default: published)")
     parser.add_argument("--json", type=Path, default=None, help="default: target/check.json")
-    parser.add_argument("--vars", default=None, help="alert_* overrides (default: $IPRE_VARS)")
+    add_vars_arguments(parser, "alert_* overrides (default: $IPRE_VARS), on top of --vars-file")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
-    vars_text = args.vars if args.vars is not None else os.environ.get("IPRE_VARS", "{}")
     try:
-        verdict = load_verdict(args.db or default_db_path(), parse_vars(vars_text))
+        overrides = load_vars(args.vars, args.vars_file)
+        verdict = load_verdict(args.db or default_db_path(), overrides)
     except NoRunsError as err:
         print(f"{PROG}: {err}", file=sys.stderr)
         return 2

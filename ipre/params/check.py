@@ -6,6 +6,9 @@
 * each input file named by a `<entity>_path` var must exist, be readable and hold a data row
   (ipre.params.files).
 
+Vars come from a YAML vars file (--vars-file, else $IPRE_VARS_FILE) with the --vars string
+(else $IPRE_VARS) on top, key by key (load_vars: every command that takes vars uses it).
+
 Every problem is reported at once. Only the standard library, PyYAML and (for Parquet footers)
 DuckDB are imported, so the check takes well under a second.
 """
@@ -53,6 +56,53 @@ def parse_vars(text: str | None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise VarsError([f"--vars must be a mapping like '{{top_k: 10}}', got {text!r}"])
     return {str(key): value for key, value in data.items()}
+
+
+def load_vars(
+    vars_text: str | None = None,
+    vars_file: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The vars file's mapping with the --vars string on top (VARS wins key by key).
+
+    None means "not given": the environment's IPRE_VARS / IPRE_VARS_FILE (set by the Makefile's
+    VARS / VARS_FILE); an empty string means none. Raises VarsError naming a bad file.
+    """
+    env = os.environ if env is None else env
+    text = env.get("IPRE_VARS", "{}") if vars_text is None else vars_text
+    file = env.get("IPRE_VARS_FILE", "") if vars_file is None else str(vars_file)
+    from_file = read_vars_file(Path(file)) if file.strip() else {}
+    return {**from_file, **parse_vars(text)}
+
+
+def read_vars_file(path: Path) -> dict[str, Any]:
+    """A vars file: a YAML mapping, parsed as --vars is; fails naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise VarsError([f"vars file {str(path)!r} cannot be read ({reason})"]) from None
+    try:
+        return parse_vars(text)
+    except VarsError as err:
+        # parse_vars speaks of --vars; the user has to look at the file instead
+        problem = err.problems[0].replace("--vars", "it")
+        raise VarsError([f"vars file {str(path)!r}: {problem}"]) from None
+
+
+def add_vars_arguments(parser: argparse.ArgumentParser, vars_help: str | None = None) -> None:
+    """--vars and --vars-file, as every command taking vars reads them (see load_vars)."""
+    default_help = (
+        "dbt vars, e.g. '{top_k: 10}' (default: $IPRE_VARS, else {}); "
+        "on top of --vars-file, key by key"
+    )
+    parser.add_argument("--vars", default=None, help=vars_help or default_help)
+    parser.add_argument(
+        "--vars-file",
+        default=None,
+        help="a YAML file of vars, e.g. written by `ipre inspect --write` "
+        "(default: $IPRE_VARS_FILE, else none)",
+    )
 
 
 class _Loader(yaml.SafeLoader):
@@ -146,9 +196,14 @@ def file_problems(values: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def preflight(vars_text: str | None, check_files: bool = True) -> CheckResult:
-    """Parse and check a --vars string; raises VarsError listing every problem."""
-    result = check_vars(parse_vars(vars_text), check_files=check_files)
+def preflight(
+    vars_text: str | None, check_files: bool = True, vars_file: str | Path | None = ""
+) -> CheckResult:
+    """Parse and check a --vars string (on a vars file); raises VarsError listing every problem.
+
+    vars_file "" (the default) means no file; None means $IPRE_VARS_FILE (see load_vars).
+    """
+    result = check_vars(load_vars(vars_text or "", vars_file), check_files=check_files)
     if result.problems:
         raise VarsError(result.problems)
     return result
@@ -161,11 +216,7 @@ def report(err: VarsError, prog: str = "ipre check-vars") -> str:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="ipre check-vars", description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--vars",
-        default=None,
-        help="the dbt --vars string, e.g. '{top_k: 10}' (default: $IPRE_VARS, else {})",
-    )
+    add_vars_arguments(parser)
     parser.add_argument("--no-files", action="store_true", help="skip the input file checks")
     parser.add_argument(
         "--write-docs",
@@ -185,7 +236,7 @@ def main(argv: list[str]) -> int:
         return 0
     text = args.vars if args.vars is not None else os.environ.get("IPRE_VARS", "{}")
     try:
-        result = preflight(text, check_files=not args.no_files)
+        result = preflight(text, check_files=not args.no_files, vars_file=args.vars_file)
     except VarsError as err:
         print(report(err), file=sys.stderr)
         return 2

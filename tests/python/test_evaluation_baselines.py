@@ -13,10 +13,10 @@ from ipre.evaluation.baselines import (
     popularity_segment,
     sar_item_item,
 )
-from ipre.evaluation.cli import parse_vars
 from ipre.evaluation.runner import ModelLists, format_rows, source_shares
 from ipre.evaluation.split import Split, default_cutoff
 from ipre.evaluation.targets import bought_before, first_time_targets
+from ipre.params.check import parse_vars
 
 T = date(2025, 1, 10)
 

@@ -328,3 +328,67 @@ def test_utf16_header_only_and_json_records(tmp_path: Path) -> None:
     records = tmp_path / "invoices.jsonl"
     records.write_text('{"invoice_id": "I1"}\n')
     check.preflight(f"{{invoices_path: {str(records)!r}}}")
+
+
+# --- vars file (--vars-file, $IPRE_VARS_FILE) ----------------------------------------------
+def test_vars_win_over_the_vars_file_key_by_key(tmp_path: Path) -> None:
+    file = tmp_path / "v.yml"
+    file.write_text("top_k: 7\nmin_lift: 1.5\nfeedback_path: none\n", encoding="utf-8")
+    merged = check.load_vars("{top_k: 3}", file, env={})
+    assert merged == {"top_k": 3, "min_lift": 1.5, "feedback_path": "none"}
+
+
+def test_the_environment_names_vars_and_vars_file_when_not_given(tmp_path: Path) -> None:
+    file = tmp_path / "v.yml"
+    file.write_text("top_k: 7\nmin_lift: 1.5\n", encoding="utf-8")
+    env = {"IPRE_VARS": "{min_lift: 2}", "IPRE_VARS_FILE": str(file)}
+    assert check.load_vars(None, None, env=env) == {"top_k": 7, "min_lift": 2}
+    assert check.load_vars("", "", env=env) == {}  # given empty: none, whatever the env
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(None, "cannot be read"), ("[1, 2]", "must be a mapping"), ("top_k: [", "not valid YAML")],
+)
+def test_a_bad_vars_file_fails_naming_it(
+    tmp_path: Path, content: str | None, expected: str
+) -> None:
+    file = tmp_path / "bad.yml"
+    if content is not None:
+        file.write_text(content, encoding="utf-8")
+    with pytest.raises(check.VarsError) as info:
+        check.load_vars("{}", file, env={})
+    (problem,) = info.value.problems
+    assert str(file) in problem and expected in problem
+
+
+def test_check_vars_cli_reads_the_vars_file_from_the_environment(tmp_path: Path) -> None:
+    file = tmp_path / "v.yml"
+    file.write_text("topk: 3\n", encoding="utf-8")
+    env = {**os.environ, "IPRE_VARS_FILE": str(file), "IPRE_VARS": "{top_k: 4}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "ipre.cli", "check-vars", "--no-files"],
+        env=env, capture_output=True, text=True, check=False, timeout=10,
+    )  # fmt: skip
+    assert result.returncode == 2 and "did you mean top_k" in result.stderr
+    missing = subprocess.run(
+        [sys.executable, "-m", "ipre.cli", "check-vars", "--vars-file", str(tmp_path / "no.yml")],
+        env=env, capture_output=True, text=True, check=False, timeout=10,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "no.yml" in missing.stderr
+
+
+def test_build_takes_the_vars_file_and_fails_before_dbt_on_a_bad_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def no_dbt(*args: object, **kwargs: object) -> None:
+        raise AssertionError("dbt was started")
+
+    monkeypatch.setattr(build.subprocess, "run", no_dbt)
+    file = tmp_path / "v.yml"
+    file.write_text("top_k: 0\n", encoding="utf-8")
+    args = ["--vars", "{}", "--db", str(tmp_path / "w.duckdb"), "--export-dir", str(tmp_path)]
+    assert build.main([*args, "--vars-file", str(file)]) == 2
+    assert "top_k" in capsys.readouterr().err
+    assert build.main([*args, "--vars-file", str(tmp_path / "gone.yml")]) == 2
+    assert "gone.yml" in capsys.readouterr().err
