@@ -22,7 +22,7 @@ export IPRE_VARS := $(VARS)
 VARS_FILE ?=
 export IPRE_VARS_FILE := $(if $(strip $(VARS_FILE)),$(abspath $(VARS_FILE)))
 
-.PHONY: install run build check-vars export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real bench bench-serve install-spark test-spark clean
+.PHONY: install run build check-vars inspect export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real bench bench-serve install-spark test-spark clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ build: install
 ## check-vars: check VARS (names, domains, input files) without building
 check-vars: install
 	$(BIN)/ipre check-vars
+
+## inspect: read a sales-lines export (and masters, feedback) and propose the vars that build it,
+## e.g. make inspect INSPECT_ARGS='--invoices /data/lines.csv.gz --write vars.yml'
+INSPECT_ARGS ?=
+inspect: install
+	@test -n "$(strip $(INSPECT_ARGS))" || { echo "usage: make inspect INSPECT_ARGS='--invoices FILE [--write vars.yml]'" >&2; exit 2; }
+	$(BIN)/ipre inspect $(INSPECT_ARGS)
 
 export: install
 	$(BIN)/ipre export

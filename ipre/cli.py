@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "evaluate": "ipre.evaluation.cli",
     "check-vars": "ipre.params.check",
     "build": "ipre.build",
+    "inspect": "ipre.inspect.cli",
     "check": "ipre.monitoring.check",
     "report": "ipre.report.cli",
 }
@@ -27,6 +28,7 @@ DESCRIPTIONS: dict[str, str] = {
     "evaluate": "rebuild as of a cutoff and score the engine against baselines (eval_metrics)",
     "export": "write recommendations.parquet, its manifest and feedback_summary.json atomically",
     "export-artifacts": "write the clustering model.tar.gz (one KMeans model per segment)",
+    "inspect": "read your own exports with DuckDB and propose the vars that build them",
     "generate": "write seeded synthetic raw inputs (customers, products, invoices, feedback)",
     "report": "write the Sales Leader report, one self-contained HTML file (report/index.html)",
     "summary": "print a summary of the built warehouse (volumes, quality, feedback, health)",
