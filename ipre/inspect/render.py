@@ -88,7 +88,8 @@ def date_lines(inspection: Inspection) -> list[str]:
 
 
 def notes(inspection: Inspection) -> list[str]:
-    found = [f"decimal separator: {inspection.decimal_separator!r}"]
+    has_numbers = any(spec in inspection.match.found for spec in ("quantity", "unit_price"))
+    found = [f"decimal separator: {inspection.decimal_separator!r}"] if has_numbers else []
     for spec, example in inspection.float_ids.items():
         name, integer = inspection.match.found[spec], example.split(".")[0]
         found.append(f"{name} holds ids written as floats ({example}): read as {integer}")
