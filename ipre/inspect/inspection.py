@@ -97,8 +97,11 @@ def read_input(
     line = sniff.header_line(start, encoding)
     delimiter = sniff.detect_delimiter(line, "\t" if file_format == "tsv" else ",")
     header = sniff.parse_header(line, delimiter)
-    # DuckDB's strict reader stops at the first line end of the other kind: read an LF copy
-    source = reader.lf_copy(path, scratch) if scan and scan.mixed_line_ends else path
+    # DuckDB's strict reader stops at the first line end of the other kind, and its latin-1
+    # reader refuses cp1252's bytes 0x80-0x9f: such files are read from a plain copy
+    mixed = bool(scan and scan.mixed_line_ends)
+    cp1252 = encoding == "cp1252"
+    source = reader.plain_copy(path, scratch, mixed, cp1252) if mixed or cp1252 else path
     loaded = reader.load_csv(con, entity, source, header, delimiter, encoding)
     inspection = Inspection(
         entity, path, file_format, header, match_columns(entity, header),

@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 
 from ipre.inspect import sniff
+from ipre.transcoding_filesystem import cp1252_to_utf8
 
-# DuckDB reads these natively; cp1252 is read as latin-1, which gives the same lines and
-# fields (only the bytes 0x80-0x9f differ, as text): enough to count.
-DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1", "cp1252": "latin-1"}
+# DuckDB reads these natively; cp1252 is read from a UTF-8 copy (plain_copy)
+DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1", "cp1252": "utf-8"}
 
 
 @dataclass
@@ -42,18 +42,25 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def lf_copy(path: Path, folder: Path) -> Path:
-    """A plain-text copy with CRLF turned into LF (DuckDB's strict reader takes one line end)."""
-    target = folder / (path.name.removesuffix(".gz") + ".lf")
+def plain_copy(path: Path, folder: Path, to_lf: bool, from_cp1252: bool) -> Path:
+    """A plain-text copy, CRLF turned into LF (DuckDB's strict reader takes one line end per
+    file) and/or cp1252 into UTF-8 (DuckDB's latin-1 reader refuses the bytes 0x80-0x9f; the
+    build reads such files through ipre.transcoding_filesystem, which does the same)."""
+    target = folder / (path.name.removesuffix(".gz") + ".plain")
     with sniff.open_bytes(path) as source, target.open("wb") as out:
         carry = b""
         while block := source.read(sniff.BLOCK):
             block = carry + block
             # a CR ending the block may pair with an LF starting the next one
             block, carry = (block[:-1], b"\r") if block.endswith(b"\r") else (block, b"")
-            out.write(block.replace(b"\r\n", b"\n"))
-        out.write(carry)
+            out.write(convert(block, to_lf, from_cp1252))
+        out.write(convert(carry, to_lf, from_cp1252))
     return target
+
+
+def convert(block: bytes, to_lf: bool, from_cp1252: bool) -> bytes:
+    block = block.replace(b"\r\n", b"\n") if to_lf else block
+    return cp1252_to_utf8(block) if from_cp1252 else block  # one byte per character: no cut
 
 
 def load_parquet(con: duckdb.DuckDBPyConnection, entity: str, path: Path) -> Loaded:

@@ -217,3 +217,47 @@ def test_the_real_online_retail_export(tmp_path: Path, capsys: pytest.CaptureFix
     assert "region from Country" in text and "product_name from Description" in text
     assert "unit_price from Price" in text
     assert reasons(text)["missing_customer_id"] == 107_927
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "expected"),
+    [("Crème brûlée", "latin-1", "latin-1"), ("Café €5 “best”", "cp1252", "cp1252")],
+)
+def test_text_in_another_encoding_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, codec: str, expected: str
+) -> None:
+    rows = sample_rows()[:50]
+    for row in rows:
+        row["product_name"] = name
+    path = tmp_path / "encoded.csv"
+    path.write_bytes(write(tmp_path / "utf8.csv", rows).read_bytes().decode().encode(codec))
+    code, found, text = inspect(tmp_path, capsys, "--invoices", str(path))
+    assert code == 0
+    assert found["input_encoding"] == expected
+    assert "invalid_encoding" not in reasons(text)
+
+
+def test_malformed_lines_are_the_readers_rejects(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path / "bad.csv", sample_rows())
+    with path.open("ab") as handle:
+        handle.write(b'X1,2024-01-02,C00001,P00001,1,extra\nX2,"2024-01-02,C00001,P00001,2\n')
+    code, _, text = inspect(tmp_path, capsys, "--invoices", str(path))
+    assert code == 0
+    assert reasons(text)["unparseable_line"] >= 1
+    assert "line 3002" in text  # the example names the file's line
+
+
+def test_parquet_is_read_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import duckdb
+
+    path = tmp_path / "lines.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select invoice_id as OrderID, invoice_date, customer_id, product_id as SKU, "
+            f"quantity from read_csv('{SAMPLE}', all_varchar = true)) to '{path}'"
+        )
+    code, found, _ = inspect(tmp_path, capsys, "--invoices", str(path))
+    assert code == 0
+    assert found["invoices_columns"] == {"product_id": "SKU", "invoice_id": "OrderID"}
