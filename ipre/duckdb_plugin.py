@@ -1,5 +1,6 @@
 """dbt-duckdb plugin: serve ``s3://`` paths through :mod:`ipre.s3_filesystem` (no httpfs), and
-cp1252 files as UTF-8 through :mod:`ipre.transcoding_filesystem` (no encodings extension).
+cp1252 files as UTF-8 through :mod:`ipre.transcoding_filesystem` (no encodings extension), and
+the SQL function ``ipre_lf_paths`` for files with mixed line endings (:mod:`ipre.line_endings`).
 
 Loaded by the profile (``plugins: [{module: ipre.duckdb_plugin, alias: ipre_s3}]``):
 dbt-duckdb imports this module by name and instantiates its class ``Plugin`` once per run,
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dbt.adapters.duckdb.plugins import BasePlugin
 from duckdb import DuckDBPyConnection
 
+from ipre.line_endings import lf_paths
 from ipre.s3_filesystem import S3ReadOnlyFileSystem
 from ipre.transcoding_filesystem import Cp1252AsUtf8FileSystem
 
@@ -24,3 +26,7 @@ class Plugin(BasePlugin):
         conn.register_filesystem(S3ReadOnlyFileSystem())
         # cp1252 inputs (var input_encoding) are read as UTF-8 through ipre1252://<path>
         conn.register_filesystem(Cp1252AsUtf8FileSystem())
+        # files with mixed CRLF / LF line ends are read from an LF copy (ipre.line_endings)
+        conn.create_function(
+            "ipre_lf_paths", lf_paths, ["VARCHAR", "VARCHAR"], "VARCHAR", side_effects=True
+        )

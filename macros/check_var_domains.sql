@@ -24,7 +24,20 @@
             {%- if not modules.re.fullmatch('\\d{4}-\\d{2}-\\d{2}', value | string) -%}
                 {%- do bad.append(true) -%}
             {%- endif -%}
-        {%- elif domain.kind == 'choice' -%}
+        {%- elif domain.kind == 'columns' -%}
+            {%- if value is string and value | trim -%}{%- set value = fromyaml(value) -%}{%- endif -%}
+            {%- if value is not mapping and value not in ('', none) -%}
+                {%- do bad.append(true) -%}
+            {%- elif value is mapping -%}
+                {%- for key in value if key not in domain.choices -%}{%- do bad.append(true) -%}{%- endfor -%}
+            {%- endif -%}
+        {%- elif domain.kind == 'strptime' -%}
+            {%- if value | trim and ('%' not in value or "'" in value) -%}{%- do bad.append(true) -%}{%- endif -%}
+        {%- elif domain.kind == 'relation' -%}
+            {%- if value | trim and not modules.re.fullmatch('[A-Za-z_][A-Za-z0-9_$]*([.][A-Za-z_][A-Za-z0-9_$]*){0,2}', value | trim) -%}
+                {%- do bad.append(true) -%}
+            {%- endif -%}
+        {%- elif domain.kind in ('choice', 'delimiter') -%}
             {%- if value not in domain.choices -%}{%- do bad.append(true) -%}{%- endif -%}
         {%- elif domain.kind == 'ids' -%}
             {#- a YAML list, or comma-separated text; ids without quotes or backslashes -#}

@@ -5,31 +5,8 @@
     them instead of the reader dropping them or failing the build. DuckDB-specific: the
     Spark profile reads the bundled seeds, never files. -#}
 
-{% macro raw_input_contract(entity) -%}
-    {%- set contracts = {
-        'customers': {
-            'required': ['customer_id', 'region', 'end_use'],
-            'optional': ['customer_name'],
-        },
-        'products': {
-            'required': ['product_id', 'l2_category', 'l3_category', 'functionality', 'in_stock'],
-            'optional': ['product_name', 'brand', 'unit_price', 'price', 'list_price', 'unit_cost',
-                         'sale_price'],
-        },
-        'invoices': {
-            'required': ['invoice_date', 'customer_id', 'product_id', 'quantity'],
-            'optional': ['invoice_id', 'unit_price'],
-        },
-        'feedback': {
-            'required': ['customer_id', 'product_id', 'rating', 'feedback_date'],
-            'optional': ['reason_code', 'sentiment'],
-        },
-    } -%}
-    {{ return(contracts[entity]) }}
-{%- endmacro %}
-
 {% macro raw_file_configured(entity) -%}
-    {{ return((var(entity ~ '_path', '') | string | trim) not in ('', 'none')) }}
+    {{ return(raw_input_kind(entity) == 'file') }}
 {%- endmacro %}
 
 {% macro sql_path_literal(entity, path) -%}
@@ -79,16 +56,38 @@
     {{ return('ipre1252://' ~ path) }}
 {%- endmacro %}
 
-{% macro raw_file_reader(entity, rejects_prefix=none, header=none) -%}
+{#- The files the reader opens, as a SQL literal: the path (or glob), or, when a file has
+    mixed CRLF / LF line ends, the list of files with that one replaced by an LF copy
+    (ipre_lf_paths, ipre/line_endings.py); and copy -> original, to name the original. -#}
+{% macro raw_file_sources(entity, path, format) -%}
+    {%- set read_path = raw_file_read_path(entity, path, format) -%}
+    {%- set literal = sql_path_literal(entity, read_path) -%}
+    {%- if format == 'parquet' or read_path != path or input_encoding() == 'utf-16' or not execute -%}
+        {{ return({'literal': literal, 'originals': {}}) }}
+    {%- endif -%}
+    {%- set found = run_query("select ipre_lf_paths(" ~ literal
+        ~ ", current_setting('temp_directory'))").rows[0][0] -%}
+    {%- if not found -%}{{ return({'literal': literal, 'originals': {}}) }}{%- endif -%}
+    {%- set files = [] -%}
+    {%- set originals = {} -%}
+    {%- for pair in fromjson(found) -%}
+        {%- do files.append(sql_path_literal(entity, pair[0])) -%}
+        {%- if pair[0] != pair[1] -%}{%- do originals.update({pair[0]: pair[1]}) -%}{%- endif -%}
+    {%- endfor -%}
+    {%- do log("The " ~ entity ~ " input '" ~ path ~ "' mixes CRLF and LF line ends: read from an"
+        ~ " LF copy, line numbers unchanged (docs/inputs.md).", info=true) -%}
+    {{ return({'literal': '[' ~ files | join(', ') ~ ']', 'originals': originals}) }}
+{%- endmacro %}
+
+{% macro raw_file_reader(entity, literal, rejects_prefix=none, reader_columns=none, delimiter=',') -%}
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
     {%- set format = raw_file_format(entity, path) -%}
-    {%- set literal = sql_path_literal(entity, raw_file_read_path(entity, path, format)) -%}
     {%- if format == 'parquet' -%}
         {{ return('read_parquet(' ~ literal ~ ')') }}
     {%- endif -%}
     {%- set encoding = input_encoding() -%}
     {%- set encoding_option = "encoding = '" ~ ('utf-8' if encoding == 'cp1252' else encoding) ~ "'" -%}
-    {%- if header is none -%}
+    {%- if reader_columns is none -%}
         {#- the first line whole: one column, a delimiter (chr(1)) no text line holds; errors
             are ignored, as the reader checks the encoding of more lines than the first; one
             sequential scan, so that `limit 1` is the first line whatever the thread count -#}
@@ -97,13 +96,13 @@
             ~ " strict_mode = false, ignore_errors = true, parallel = false, " ~ encoding_option ~ ')') }}
     {%- endif -%}
     {%- set columns = [] -%}
-    {%- for name in header -%}
-        {%- do columns.append("'" ~ (name | replace("'", "''")) ~ "': 'VARCHAR'") -%}
+    {%- for name in reader_columns -%}
+        {%- do columns.append("'" ~ name ~ "': 'VARCHAR'") -%}
     {%- endfor -%}
     {%- set options = [
         'header = false', 'skip = 1', 'auto_detect = false',
         'columns = {' ~ columns | join(', ') ~ '}',
-        "delim = '" ~ ('\t' if format == 'tsv' else ',') ~ "'",
+        "delim = '" ~ delimiter ~ "'",
         "quote = '\"'", "escape = '\"'", 'strict_mode = true', 'null_padding = false',
         encoding_option,
     ] -%}
@@ -117,12 +116,14 @@
     {{ return('read_csv(' ~ literal ~ ', ' ~ options | join(', ') ~ ')') }}
 {%- endmacro %}
 
-{% macro raw_file_header(entity) -%}
-    {%- set path = var(entity ~ '_path', '') | string | trim -%}
-    {%- set delimiter = '\t' if raw_file_format(entity, path) == 'tsv' else ',' -%}
-    {%- set first = run_query('select header_line from ' ~ raw_file_reader(entity) ~ ' limit 1') -%}
+{% macro raw_file_header_line(entity, literal) -%}
+    {%- set first = run_query('select header_line from ' ~ raw_file_reader(entity, literal) ~ ' limit 1') -%}
+    {{ return(((first.rows[0][0] or '') if first.rows | length > 0 else '').replace('\ufeff', '')) }}
+{%- endmacro %}
+
+{% macro raw_file_header(header_line, delimiter) -%}
     {%- set names = [] -%}
-    {%- for part in ((first.rows[0][0] or '') if first.rows | length > 0 else '').split(delimiter) -%}
+    {%- for part in header_line.split(delimiter) -%}
         {%- set name = part | trim -%}
         {%- if name | length >= 2 and name.startswith('"') and name.endswith('"') -%}
             {%- set name = name[1:-1] | replace('""', '"') | trim -%}
@@ -135,12 +136,12 @@
 {% macro raw_file_lines(entity) -%}
     {%- set path = var(entity ~ '_path', '') | string | trim -%}
     {%- set what = entity ~ " input '" ~ path ~ "' (var " ~ entity ~ "_path)" -%}
-    {%- set contract = raw_input_contract(entity) -%}
     {%- set prefix = 'ipre_' ~ entity -%}
     {%- set format = raw_file_format(entity, path) -%}
-    {%- set encoding = input_encoding() -%}
     {%- set lines_table = prefix ~ '_lines' -%}
-    {%- set present = {} -%}
+    {%- set column_map = {} -%}
+    {%- set reader_names = {} -%}
+    {%- set sources = {'originals': {}} -%}
     {%- if execute -%}
         {#- read_blob lists the files without reading them: a glob matching nothing or an
             empty file fails here with its name, not later as a Binder Error. -#}
@@ -157,49 +158,33 @@
                     ~ ".") }}
             {%- endif -%}
         {%- endfor -%}
+        {%- do sources.update(raw_file_sources(entity, path, format)) -%}
         {%- if format == 'parquet' -%}
-            {%- set columns = run_query('select * from ' ~ raw_file_reader(entity) ~ ' limit 0').column_names -%}
+            {%- set columns = run_query('select * from ' ~ raw_file_reader(entity, sources.literal)
+                ~ ' limit 0').column_names -%}
+            {%- set delimiter = ',' -%}
         {%- else -%}
-            {%- set columns = raw_file_header(entity) -%}
+            {%- set header_line = raw_file_header_line(entity, sources.literal) -%}
+            {%- set delimiter = input_delimiter(entity, header_line, format) -%}
+            {%- set columns = raw_file_header(header_line, delimiter) -%}
+            {#- the reader names columns by position: header names may repeat or hold quotes -#}
+            {%- for column in columns -%}
+                {%- if column not in reader_names -%}
+                    {%- do reader_names.update({column: 'column_' ~ loop.index}) -%}
+                {%- endif -%}
+            {%- endfor -%}
         {%- endif -%}
-        {%- for column in columns -%}
-            {%- set name = column | trim | lower -%}
-            {%- if name in present -%}
-                {{ exceptions.raise_compiler_error("The " ~ what ~ " has the column " ~ name
-                    ~ " twice (names are matched case-insensitively).") }}
-            {%- endif -%}
-            {%- do present.update({name: column}) -%}
-        {%- endfor -%}
-        {%- set missing = [] -%}
-        {%- for name in contract.required if name not in present -%}
-            {%- do missing.append(name) -%}
-        {%- endfor -%}
-        {%- if missing -%}
-            {{ exceptions.raise_compiler_error("The " ~ what ~ " lacks the required column(s) "
-                ~ missing | join(', ') ~ ". Its columns: " ~ columns | join(', ')
-                ~ ". Required: " ~ contract.required | join(', ') ~ " (docs/inputs.md)."
-                ~ (" If the header line is not " ~ encoding ~ " text, set the var input_encoding."
-                   if format != 'parquet' else "")) }}
-        {%- endif -%}
+        {%- do column_map.update(input_column_map(entity, columns, what
+            ~ (" (delimiter '" ~ ('tab' if delimiter == '\t' else delimiter) ~ "'; set the var "
+               ~ entity ~ "_delimiter if that is wrong; if the header line is not "
+               ~ input_encoding() ~ " text, set the var input_encoding)" if format != 'parquet' else ''))) -%}
+        {%- do log_defaulted_columns(entity, column_map, what) -%}
+        {%- set reader_columns = [] -%}
+        {%- for column in columns -%}{%- do reader_columns.append('column_' ~ loop.index) -%}{%- endfor -%}
         {%- do run_query('create or replace temp table ' ~ lines_table ~ ' as select * from '
-            ~ raw_file_reader(entity, none if format == 'parquet' else prefix, columns)) -%}
+            ~ raw_file_reader(entity, sources.literal, none if format == 'parquet' else prefix,
+                              reader_columns, delimiter)) -%}
         {%- if format != 'parquet' -%}
-            {#- A line rejected only for its encoding, with no control characters, is text
-                in another encoding (a latin-1 é read as utf-8), not a garbage line: the
-                whole file is then read wrongly, so fail and name the var to set. -#}
-            {%- set wrong_encoding = run_query(
-                "select rejected.line, rejected.csv_line from " ~ prefix ~ "_rejects as rejected"
-                ~ " where rejected.error_type = 'INVALID ENCODING'"
-                ~ " and not regexp_matches(rejected.csv_line, '[\\x00-\\x08\\x0e-\\x1f]')"
-                ~ " and not exists (select 1 from " ~ prefix ~ "_rejects as other"
-                ~ " where other.scan_id = rejected.scan_id and other.file_id = rejected.file_id"
-                ~ " and other.line = rejected.line and other.error_type != 'INVALID ENCODING')"
-                ~ " order by rejected.line limit 1") -%}
-            {%- if wrong_encoding.rows | length > 0 -%}
-                {{ exceptions.raise_compiler_error("The " ~ what ~ " is not valid " ~ encoding
-                    ~ " text (line " ~ wrong_encoding.rows[0][0] ~ "): set the var input_encoding"
-                    ~ " to the file's encoding (utf-8, utf-16, latin-1 or cp1252).") }}
-            {%- endif -%}
             {%- set counted = run_query('select (select count(*) from ' ~ lines_table ~ ') + (select'
                 ~ ' count(distinct (scan_id, file_id, line)) from ' ~ prefix ~ '_rejects)') -%}
         {%- else -%}
@@ -208,18 +193,17 @@
         {%- if counted.rows[0][0] == 0 and entity != 'feedback' -%}
             {{ exceptions.raise_compiler_error("The " ~ what ~ " has no data rows (a header only?).") }}
         {%- endif -%}
+    {%- else -%}
+        {%- for name in raw_input_contract(entity).required -%}{%- do column_map.update({name: name}) -%}{%- endfor -%}
     {%- endif -%}
-    {%- set known = contract.required + contract.optional -%}
-    {%- set kept = [] -%}
-    {%- for name in known if name in present or not execute -%}
-        {%- do kept.append(name) -%}
-    {%- endfor %}
+    {%- set selected = mapped_input_columns(entity, column_map, reader_names) %}
 with parsed_lines as (
     select
-        {%- for name in kept %}
-        cast({{ adapter.quote(present.get(name, name)) }} as varchar) as {{ name }},
+        {%- for column in selected %}
+        {{ column }},
         {%- endfor %}
         cast(null as varchar) as reader_rejection,
+        cast(null as varchar) as reader_reason,
         cast(null as varchar) as raw_line
     from {{ lines_table }}
 )
@@ -228,12 +212,31 @@ with parsed_lines as (
 -- one row per rejected line (the reader reports one row per faulty column of a line)
 rejected_lines as (
     select
-        {%- for name in kept %}
-        cast(null as varchar) as {{ name }},
+        {%- for column in selected %}
+        cast(null as varchar) as {{ column.split(' as ')[-1] }},
         {%- endfor %}
-        'file ' || any_value(scans.file_path) || ' line ' || cast(rejects.line as varchar) || ': '
+        {%- set file_path -%}
+        {%- if sources.originals -%}
+        case scans.file_path
+            {%- for copy, original in sources.originals.items() %}
+            when {{ sql_path_literal(entity, copy) }} then {{ sql_path_literal(entity, original) }}
+            {%- endfor %}
+            else scans.file_path
+        end
+        {%- else -%}scans.file_path{%- endif -%}
+        {%- endset %}
+        'file ' || any_value({{ file_path }}) || ' line ' || cast(rejects.line as varchar) || ': '
         || string_agg(rejects.error_type || ' (' || rejects.error_message || ')', '; '
             order by rejects.column_idx) as reader_rejection,
+        -- a line rejected only for its encoding, with no control characters, is text in
+        -- another encoding (a latin-1 é read as utf-8), not a garbage line
+        case
+            when
+                bool_and(rejects.error_type = 'INVALID ENCODING')
+                and not regexp_matches(any_value(rejects.csv_line), '[\x00-\x08\x0e-\x1f]')
+                then 'invalid_encoding'
+            else 'unparseable_line'
+        end as reader_reason,
         any_value(rejects.csv_line) as raw_line
     from {{ prefix }}_rejects as rejects
     inner join {{ prefix }}_scans as scans
@@ -259,8 +262,7 @@ select * from parsed_lines
         'feedback': ['customer_id', 'product_id', 'rating', 'reason_code', 'sentiment',
                      'feedback_date'],
     } -%}
-    {%- set path = var(entity ~ '_path', '') | string | trim -%}
-    {%- if path == 'none' and entity == 'feedback' -%}{{ return(sample_columns[entity]) }}{%- endif -%}
+    {%- if raw_input_kind(entity) == 'none' -%}{{ return(sample_columns[entity]) }}{%- endif -%}
     {%- set names = relation_column_names(raw_input_relation(entity)) -%}
     {{ return(names if names else sample_columns[entity]) }}
 {%- endmacro %}

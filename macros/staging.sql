@@ -27,7 +27,7 @@ numbered as (
 {%- endmacro %}
 
 {% macro staging_reader_reason() -%}
-when reader_rejection is not null then 'unparseable_line'
+when reader_rejection is not null then coalesce(reader_reason, 'unparseable_line')
 {%- endmacro %}
 
 {% macro staging_duplicate_reasons(duplicate_id_reason=none) -%}

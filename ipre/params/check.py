@@ -185,8 +185,8 @@ def file_problems(values: Mapping[str, Any]) -> list[str]:
         if domain.kind != "path" or name not in values:
             continue
         path = str(values[name] if values[name] is not None else "").strip()
-        if path == "" or (path == "none" and name == "feedback_path"):
-            continue  # bundled sample / no feedback file
+        if path == "" or (path == "none" and name != "invoices_path"):
+            continue  # bundled sample / no feedback file / master derived from the lines
         entity = name.removesuffix("_path")
         fmt = str(values.get(f"{entity}_format") or "auto")
         try:

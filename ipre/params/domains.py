@@ -40,7 +40,28 @@ INPUT_ENCODINGS: tuple[str, ...] = (
     "cp1252", "windows-1252",
 )
 
+# Field delimiters a CSV input may use (`<entity>_delimiter`; '' = detected from the header).
+DELIMITERS: tuple[str, ...] = ("", ",", ";", "\t", "tab", "|")
+# Spec columns an `<entity>_columns` mapping may name (macro raw_input_contract, kept equal by
+# tests/python/test_params.py).
+INPUT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("customer_id", "region", "end_use", "customer_name"),
+    "products": (
+        "product_id", "l2_category", "l3_category", "functionality", "in_stock", "product_name",
+        "brand", "unit_price",
+    ),
+    "invoices": (
+        "invoice_date", "customer_id", "product_id", "quantity", "invoice_id", "unit_price",
+        "product_name", "brand", "l2_category", "l3_category", "functionality", "customer_name",
+        "region", "end_use",
+    ),
+    "feedback": (
+        "customer_id", "product_id", "rating", "feedback_date", "reason_code", "sentiment",
+    ),
+}
+
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+RELATION_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_$]*)(\.[A-Za-z_][A-Za-z0-9_$]*){0,2}$")
 
 
 class DomainError(ValueError):
@@ -116,6 +137,17 @@ class Domain:
             )
         if self.kind == "encoding":
             return "a Python/DuckDB text encoding name, e.g. utf-8, latin-1"
+        if self.kind == "columns":
+            return (
+                "a mapping of spec column names (" + ", ".join(self.choices) + ") to the input's "
+                "column names; {} = names as in the spec"
+            )
+        if self.kind == "delimiter":
+            return "one of , ; tab | (or \\t); '' = detected from the header line"
+        if self.kind == "strptime":
+            return "a strptime format such as %d.%m.%Y or %m/%d/%Y %H:%M; '' = ISO or detected"
+        if self.kind == "relation":
+            return "[database.][schema.]table of a table or view; '' = read the path var"
         return "a string"
 
     # --- checking ----------------------------------------------------------------------------
@@ -158,6 +190,8 @@ class Domain:
             return text
         if self.kind == "ids":
             return id_list(value)
+        if self.kind == "columns":
+            return column_mapping(value, self.choices)
         if not isinstance(value, str):
             raise DomainError(f"{value!r} is not a string")
         if self.kind == "choice":
@@ -169,6 +203,18 @@ class Domain:
             unknown = [item for item in items if item not in self.choices]
             if not value.strip() or unknown:
                 raise DomainError(f"{value!r} has unknown or empty items {unknown}")
+            return value
+        if self.kind == "delimiter":
+            if value not in DELIMITERS:
+                raise DomainError(f"{value!r} is not allowed")
+            return value
+        if self.kind == "strptime":
+            if value.strip() and ("%" not in value or "'" in value):
+                raise DomainError(f"{value!r} is not a strptime format")
+            return value
+        if self.kind == "relation":
+            if value.strip() and not RELATION_RE.match(value.strip()):
+                raise DomainError(f"{value!r} is not a table name")
             return value
         if self.kind == "encoding":
             try:
@@ -200,6 +246,21 @@ def id_list(value: Any) -> list[str]:
             raise DomainError(f"{item!r} is empty or holds a quote, backslash or comma")
         ids.append(text)
     return ids
+
+
+def column_mapping(value: Any, columns: tuple[str, ...]) -> dict[str, str]:
+    """An `<entity>_columns` mapping: spec names of the entity to non-empty column names."""
+    if value is None or value == "":
+        return {}
+    if not isinstance(value, dict):
+        raise DomainError(f"{value!r} is not a mapping like {{product_id: StockCode}}")
+    unknown = sorted(str(key) for key in value if key not in columns)
+    if unknown:
+        raise DomainError(f"{', '.join(unknown)} is not a spec column")
+    for key, name in value.items():
+        if not isinstance(name, str | int) or isinstance(name, bool) or not str(name).strip():
+            raise DomainError(f"{key}: {name!r} is not a column name")
+    return {str(key): str(name) for key, name in value.items()}
 
 
 def _fmt(number: float) -> str:
@@ -251,13 +312,45 @@ def Text(note: str = "") -> Domain:  # noqa: N802
     return Domain("string", note=note)
 
 
+def Columns(entity: str) -> Domain:  # noqa: N802
+    return Domain("columns", choices=INPUT_COLUMNS[entity])
+
+
+def Delimiter() -> Domain:  # noqa: N802
+    return Domain("delimiter", choices=DELIMITERS)
+
+
+def DateFormat(note: str = "") -> Domain:  # noqa: N802
+    return Domain("strptime", note=note)
+
+
+def Relation() -> Domain:  # noqa: N802
+    return Domain("relation")
+
+
 # One line per var of dbt_project.yml `vars:`, same names. Keep the spec's group order.
 DOMAINS: dict[str, Domain] = {
     # Group A: data inputs
-    "customers_path": InputPath(),
-    "products_path": InputPath(),
+    "customers_path": InputPath(note="'none' = derived from the invoice lines"),
+    "products_path": InputPath(note="'none' = derived from the invoice lines"),
     "invoices_path": InputPath(),
     "feedback_path": InputPath(note="'none' = no feedback file"),
+    "customers_relation": Relation(),
+    "products_relation": Relation(),
+    "invoices_relation": Relation(),
+    "feedback_relation": Relation(),
+    "customers_columns": Columns("customers"),
+    "products_columns": Columns("products"),
+    "invoices_columns": Columns("invoices"),
+    "feedback_columns": Columns("feedback"),
+    "customers_delimiter": Delimiter(),
+    "products_delimiter": Delimiter(),
+    "invoices_delimiter": Delimiter(),
+    "feedback_delimiter": Delimiter(),
+    "decimal_separator": Choice(".", ","),
+    "invoice_date_format": DateFormat(),
+    "feedback_date_format": DateFormat(),
+    "max_quarantined_share": Fraction(note="a larger share of an input's lines stops the build"),
     "customers_format": Choice(*INPUT_FORMATS),
     "products_format": Choice(*INPUT_FORMATS),
     "invoices_format": Choice(*INPUT_FORMATS),

@@ -3,579 +3,80 @@
     (macros/check_var_domains.sql). -#}
 {% macro ipre_var_domains() -%}
 {{ return(fromjson('{
- "alert_max_below_top_k_share": {
-  "choices": [],
-  "describe": "a number in [0, 1]",
-  "high": 1,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "alert_max_drop_share": {
-  "choices": [],
-  "describe": "a number in [0, 1] (share of the previous build\'s value)",
-  "high": 1,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "alert_min_acceptance_rate": {
-  "choices": [],
-  "describe": "a number in [0, 1]",
-  "high": 1,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "alert_min_association_rules": {
-  "choices": [],
-  "describe": "an integer >= 0",
-  "high": null,
-  "kind": "integer",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "alert_min_coverage": {
-  "choices": [],
-  "describe": "a number in [0, 1]",
-  "high": 1,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "alert_min_silhouette": {
-  "choices": [],
-  "describe": "a number in [-1, 1] (silhouette range)",
-  "high": 1,
-  "kind": "number",
-  "low": -1,
-  "low_open": false,
-  "nullable": false
- },
- "as_of_date": {
-  "choices": [],
-  "describe": "a date YYYY-MM-DD, or null (null = the last invoice date)",
-  "high": null,
-  "kind": "date",
-  "low": null,
-  "low_open": false,
-  "nullable": true
- },
- "calibration_reserve": {
-  "choices": [],
-  "describe": "an integer >= 0",
-  "high": null,
-  "kind": "integer",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "customers_format": {
-  "choices": [
-   "auto",
-   "csv",
-   "tsv",
-   "parquet"
-  ],
-  "describe": "one of auto, csv, tsv, parquet",
-  "high": null,
-  "kind": "choice",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "customers_path": {
-  "choices": [],
-  "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample",
-  "high": null,
-  "kind": "path",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "decay_lambda": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "elbow_threshold": {
-  "choices": [],
-  "describe": "a number in [0, 100] (percent)",
-  "high": 100,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "excluded_products": {
-  "choices": [],
-  "describe": "a list of ids (a YAML list, or comma-separated text); [] = none (postage, fees, adjustments: never in a basket)",
-  "high": null,
-  "kind": "ids",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "feature_groups": {
-  "choices": [
-   "l2_qty",
-   "brand",
-   "functionality",
-   "rfm"
-  ],
-  "describe": "a comma-separated non-empty list of l2_qty, brand, functionality, rfm",
-  "high": null,
-  "kind": "list",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "feedback_format": {
-  "choices": [
-   "auto",
-   "csv",
-   "tsv",
-   "parquet"
-  ],
-  "describe": "one of auto, csv, tsv, parquet",
-  "high": null,
-  "kind": "choice",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "feedback_path": {
-  "choices": [],
-  "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample (\'none\' = no feedback file)",
-  "high": null,
-  "kind": "path",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "feedback_recency_days": {
-  "choices": [],
-  "describe": "an integer >= 0",
-  "high": null,
-  "kind": "integer",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "input_encoding": {
-  "choices": [
-   "utf-8",
-   "utf8",
-   "utf-16",
-   "utf16",
-   "latin-1",
-   "latin1",
-   "iso-8859-1",
-   "iso8859-1",
-   "cp1252",
-   "windows-1252"
-  ],
-  "describe": "one of utf-8, utf8, utf-16, utf16, latin-1, latin1, iso-8859-1, iso8859-1, cp1252, windows-1252",
-  "high": null,
-  "kind": "choice",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "invoices_format": {
-  "choices": [
-   "auto",
-   "csv",
-   "tsv",
-   "parquet"
-  ],
-  "describe": "one of auto, csv, tsv, parquet",
-  "high": null,
-  "kind": "choice",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "invoices_path": {
-  "choices": [],
-  "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample",
-  "high": null,
-  "kind": "path",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "l3_tiebreak_margin": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "max_k": {
-  "choices": [],
-  "describe": "an integer >= 1",
-  "high": null,
-  "kind": "integer",
-  "low": 1,
-  "low_open": false,
-  "nullable": false
- },
- "max_lift_normalise": {
-  "choices": [],
-  "describe": "a number > 1",
-  "high": null,
-  "kind": "number",
-  "low": 1,
-  "low_open": true,
-  "nullable": false
- },
- "min_abs_freq": {
-  "choices": [],
-  "describe": "an integer >= 0",
-  "high": null,
-  "kind": "integer",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "min_cluster_customers": {
-  "choices": [],
-  "describe": "an integer >= 1",
-  "high": null,
-  "kind": "integer",
-  "low": 1,
-  "low_open": false,
-  "nullable": false
- },
- "min_confidence": {
-  "choices": [],
-  "describe": "a number in [0, 1]",
-  "high": 1,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "min_freq_ratio": {
-  "choices": [],
-  "describe": "a number in [0, 1]",
-  "high": 1,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "min_invoice_date": {
-  "choices": [],
-  "describe": "a date YYYY-MM-DD (earlier invoice dates are quarantined)",
-  "high": null,
-  "kind": "date",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "min_lift": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "min_order_count": {
-  "choices": [],
-  "describe": "an integer >= 0",
-  "high": null,
-  "kind": "integer",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "min_support": {
-  "choices": [],
-  "describe": "a number >= 0 (a share of baskets; above 1 no rule passes)",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "model_approval_status": {
-  "choices": [
-   "Approved",
-   "PendingManualApproval",
-   "Rejected"
-  ],
-  "describe": "one of Approved, PendingManualApproval, Rejected",
-  "high": null,
-  "kind": "choice",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "momentum_days": {
-  "choices": [],
-  "describe": "an integer >= 0 (0 = no momentum)",
-  "high": null,
-  "kind": "integer",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "n_init": {
-  "choices": [],
-  "describe": "an integer >= 1",
-  "high": null,
-  "kind": "integer",
-  "low": 1,
-  "low_open": false,
-  "nullable": false
- },
- "products_format": {
-  "choices": [
-   "auto",
-   "csv",
-   "tsv",
-   "parquet"
-  ],
-  "describe": "one of auto, csv, tsv, parquet",
-  "high": null,
-  "kind": "choice",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "products_path": {
-  "choices": [],
-  "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample",
-  "high": null,
-  "kind": "path",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "random_state": {
-  "choices": [],
-  "describe": "an integer in [0, 4294967295]",
-  "high": 4294967295,
-  "kind": "integer",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "ranking_method": {
-  "choices": [
-   "similarity",
-   "spec"
-  ],
-  "describe": "one of similarity, spec",
-  "high": null,
-  "kind": "choice",
-  "low": null,
-  "low_open": false,
-  "nullable": false
- },
- "recency_cutoff_days": {
-  "choices": [],
-  "describe": "an integer >= 1",
-  "high": null,
-  "kind": "integer",
-  "low": 1,
-  "low_open": false,
-  "nullable": false
- },
- "reorder_horizon_days": {
-  "choices": [],
-  "describe": "an integer >= 1 (reminders look this far ahead; evaluation too)",
-  "high": null,
-  "kind": "integer",
-  "low": 1,
-  "low_open": false,
-  "nullable": false
- },
- "reorder_max_overdue": {
-  "choices": [],
-  "describe": "a number > 1 (intervals; later = lapsed)",
-  "high": null,
-  "kind": "number",
-  "low": 1,
-  "low_open": true,
-  "nullable": false
- },
- "reorder_min_purchases": {
-  "choices": [],
-  "describe": "an integer >= 2 (distinct purchase days; 2 = one gap)",
-  "high": null,
-  "kind": "integer",
-  "low": 2,
-  "low_open": false,
-  "nullable": false
- },
- "reorder_tolerance": {
-  "choices": [],
-  "describe": "a number >= 0 (in typical intervals beyond the first)",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "reorder_top_k": {
-  "choices": [],
-  "describe": "an integer >= 1",
-  "high": null,
-  "kind": "integer",
-  "low": 1,
-  "low_open": false,
-  "nullable": false
- },
- "score_cutoff": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "similarity_l2_ratio": {
-  "choices": [],
-  "describe": "a number > 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": true,
-  "nullable": false
- },
- "similarity_max_products": {
-  "choices": [],
-  "describe": "an integer >= 2",
-  "high": null,
-  "kind": "integer",
-  "low": 2,
-  "low_open": false,
-  "nullable": false
- },
- "similarity_min_customers": {
-  "choices": [],
-  "describe": "an integer >= 1",
-  "high": null,
-  "kind": "integer",
-  "low": 1,
-  "low_open": false,
-  "nullable": false
- },
- "similarity_neighbours": {
-  "choices": [],
-  "describe": "an integer >= 1",
-  "high": null,
-  "kind": "integer",
-  "low": 1,
-  "low_open": false,
-  "nullable": false
- },
- "top_k": {
-  "choices": [],
-  "describe": "an integer >= 1",
-  "high": null,
-  "kind": "integer",
-  "low": 1,
-  "low_open": false,
-  "nullable": false
- },
- "w_conf": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "w_lift": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "w_recency": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "w_supp": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "weight_high": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "weight_low": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "weight_med_neg": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "weight_med_pos": {
-  "choices": [],
-  "describe": "a number >= 0",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- },
- "window_days": {
-  "choices": [],
-  "describe": "a number >= 0 (0 = data-driven)",
-  "high": null,
-  "kind": "number",
-  "low": 0,
-  "low_open": false,
-  "nullable": false
- }
+"alert_max_below_top_k_share": {"choices": [], "describe": "a number in [0, 1]", "high": 1, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"alert_max_drop_share": {"choices": [], "describe": "a number in [0, 1] (share of the previous build\'s value)", "high": 1, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"alert_min_acceptance_rate": {"choices": [], "describe": "a number in [0, 1]", "high": 1, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"alert_min_association_rules": {"choices": [], "describe": "an integer >= 0", "high": null, "kind": "integer", "low": 0, "low_open": false, "nullable": false},
+"alert_min_coverage": {"choices": [], "describe": "a number in [0, 1]", "high": 1, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"alert_min_silhouette": {"choices": [], "describe": "a number in [-1, 1] (silhouette range)", "high": 1, "kind": "number", "low": -1, "low_open": false, "nullable": false},
+"as_of_date": {"choices": [], "describe": "a date YYYY-MM-DD, or null (null = the last invoice date)", "high": null, "kind": "date", "low": null, "low_open": false, "nullable": true},
+"calibration_reserve": {"choices": [], "describe": "an integer >= 0", "high": null, "kind": "integer", "low": 0, "low_open": false, "nullable": false},
+"customers_columns": {"choices": ["customer_id", "region", "end_use", "customer_name"], "describe": "a mapping of spec column names (customer_id, region, end_use, customer_name) to the input\'s column names; {} = names as in the spec", "high": null, "kind": "columns", "low": null, "low_open": false, "nullable": false},
+"customers_delimiter": {"choices": ["", ",", ";", "\\t", "tab", "|"], "describe": "one of , ; tab | (or \\\\t); \'\' = detected from the header line", "high": null, "kind": "delimiter", "low": null, "low_open": false, "nullable": false},
+"customers_format": {"choices": ["auto", "csv", "tsv", "parquet"], "describe": "one of auto, csv, tsv, parquet", "high": null, "kind": "choice", "low": null, "low_open": false, "nullable": false},
+"customers_path": {"choices": [], "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample (\'none\' = derived from the invoice lines)", "high": null, "kind": "path", "low": null, "low_open": false, "nullable": false},
+"customers_relation": {"choices": [], "describe": "[database.][schema.]table of a table or view; \'\' = read the path var", "high": null, "kind": "relation", "low": null, "low_open": false, "nullable": false},
+"decay_lambda": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"decimal_separator": {"choices": [".", ","], "describe": "one of ., ,", "high": null, "kind": "choice", "low": null, "low_open": false, "nullable": false},
+"elbow_threshold": {"choices": [], "describe": "a number in [0, 100] (percent)", "high": 100, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"excluded_products": {"choices": [], "describe": "a list of ids (a YAML list, or comma-separated text); [] = none (postage, fees, adjustments: never in a basket)", "high": null, "kind": "ids", "low": null, "low_open": false, "nullable": false},
+"feature_groups": {"choices": ["l2_qty", "brand", "functionality", "rfm"], "describe": "a comma-separated non-empty list of l2_qty, brand, functionality, rfm", "high": null, "kind": "list", "low": null, "low_open": false, "nullable": false},
+"feedback_columns": {"choices": ["customer_id", "product_id", "rating", "feedback_date", "reason_code", "sentiment"], "describe": "a mapping of spec column names (customer_id, product_id, rating, feedback_date, reason_code, sentiment) to the input\'s column names; {} = names as in the spec", "high": null, "kind": "columns", "low": null, "low_open": false, "nullable": false},
+"feedback_date_format": {"choices": [], "describe": "a strptime format such as %d.%m.%Y or %m/%d/%Y %H:%M; \'\' = ISO or detected", "high": null, "kind": "strptime", "low": null, "low_open": false, "nullable": false},
+"feedback_delimiter": {"choices": ["", ",", ";", "\\t", "tab", "|"], "describe": "one of , ; tab | (or \\\\t); \'\' = detected from the header line", "high": null, "kind": "delimiter", "low": null, "low_open": false, "nullable": false},
+"feedback_format": {"choices": ["auto", "csv", "tsv", "parquet"], "describe": "one of auto, csv, tsv, parquet", "high": null, "kind": "choice", "low": null, "low_open": false, "nullable": false},
+"feedback_path": {"choices": [], "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample (\'none\' = no feedback file)", "high": null, "kind": "path", "low": null, "low_open": false, "nullable": false},
+"feedback_recency_days": {"choices": [], "describe": "an integer >= 0", "high": null, "kind": "integer", "low": 0, "low_open": false, "nullable": false},
+"feedback_relation": {"choices": [], "describe": "[database.][schema.]table of a table or view; \'\' = read the path var", "high": null, "kind": "relation", "low": null, "low_open": false, "nullable": false},
+"input_encoding": {"choices": ["utf-8", "utf8", "utf-16", "utf16", "latin-1", "latin1", "iso-8859-1", "iso8859-1", "cp1252", "windows-1252"], "describe": "one of utf-8, utf8, utf-16, utf16, latin-1, latin1, iso-8859-1, iso8859-1, cp1252, windows-1252", "high": null, "kind": "choice", "low": null, "low_open": false, "nullable": false},
+"invoice_date_format": {"choices": [], "describe": "a strptime format such as %d.%m.%Y or %m/%d/%Y %H:%M; \'\' = ISO or detected", "high": null, "kind": "strptime", "low": null, "low_open": false, "nullable": false},
+"invoices_columns": {"choices": ["invoice_date", "customer_id", "product_id", "quantity", "invoice_id", "unit_price", "product_name", "brand", "l2_category", "l3_category", "functionality", "customer_name", "region", "end_use"], "describe": "a mapping of spec column names (invoice_date, customer_id, product_id, quantity, invoice_id, unit_price, product_name, brand, l2_category, l3_category, functionality, customer_name, region, end_use) to the input\'s column names; {} = names as in the spec", "high": null, "kind": "columns", "low": null, "low_open": false, "nullable": false},
+"invoices_delimiter": {"choices": ["", ",", ";", "\\t", "tab", "|"], "describe": "one of , ; tab | (or \\\\t); \'\' = detected from the header line", "high": null, "kind": "delimiter", "low": null, "low_open": false, "nullable": false},
+"invoices_format": {"choices": ["auto", "csv", "tsv", "parquet"], "describe": "one of auto, csv, tsv, parquet", "high": null, "kind": "choice", "low": null, "low_open": false, "nullable": false},
+"invoices_path": {"choices": [], "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample", "high": null, "kind": "path", "low": null, "low_open": false, "nullable": false},
+"invoices_relation": {"choices": [], "describe": "[database.][schema.]table of a table or view; \'\' = read the path var", "high": null, "kind": "relation", "low": null, "low_open": false, "nullable": false},
+"l3_tiebreak_margin": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"max_k": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"max_lift_normalise": {"choices": [], "describe": "a number > 1", "high": null, "kind": "number", "low": 1, "low_open": true, "nullable": false},
+"max_quarantined_share": {"choices": [], "describe": "a number in [0, 1] (a larger share of an input\'s lines stops the build)", "high": 1, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"min_abs_freq": {"choices": [], "describe": "an integer >= 0", "high": null, "kind": "integer", "low": 0, "low_open": false, "nullable": false},
+"min_cluster_customers": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"min_confidence": {"choices": [], "describe": "a number in [0, 1]", "high": 1, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"min_freq_ratio": {"choices": [], "describe": "a number in [0, 1]", "high": 1, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"min_invoice_date": {"choices": [], "describe": "a date YYYY-MM-DD (earlier invoice dates are quarantined)", "high": null, "kind": "date", "low": null, "low_open": false, "nullable": false},
+"min_lift": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"min_order_count": {"choices": [], "describe": "an integer >= 0", "high": null, "kind": "integer", "low": 0, "low_open": false, "nullable": false},
+"min_support": {"choices": [], "describe": "a number >= 0 (a share of baskets; above 1 no rule passes)", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"model_approval_status": {"choices": ["Approved", "PendingManualApproval", "Rejected"], "describe": "one of Approved, PendingManualApproval, Rejected", "high": null, "kind": "choice", "low": null, "low_open": false, "nullable": false},
+"momentum_days": {"choices": [], "describe": "an integer >= 0 (0 = no momentum)", "high": null, "kind": "integer", "low": 0, "low_open": false, "nullable": false},
+"n_init": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"products_columns": {"choices": ["product_id", "l2_category", "l3_category", "functionality", "in_stock", "product_name", "brand", "unit_price"], "describe": "a mapping of spec column names (product_id, l2_category, l3_category, functionality, in_stock, product_name, brand, unit_price) to the input\'s column names; {} = names as in the spec", "high": null, "kind": "columns", "low": null, "low_open": false, "nullable": false},
+"products_delimiter": {"choices": ["", ",", ";", "\\t", "tab", "|"], "describe": "one of , ; tab | (or \\\\t); \'\' = detected from the header line", "high": null, "kind": "delimiter", "low": null, "low_open": false, "nullable": false},
+"products_format": {"choices": ["auto", "csv", "tsv", "parquet"], "describe": "one of auto, csv, tsv, parquet", "high": null, "kind": "choice", "low": null, "low_open": false, "nullable": false},
+"products_path": {"choices": [], "describe": "a local path, glob or s3:// URI of an existing file with a data row; \'\' = bundled sample (\'none\' = derived from the invoice lines)", "high": null, "kind": "path", "low": null, "low_open": false, "nullable": false},
+"products_relation": {"choices": [], "describe": "[database.][schema.]table of a table or view; \'\' = read the path var", "high": null, "kind": "relation", "low": null, "low_open": false, "nullable": false},
+"random_state": {"choices": [], "describe": "an integer in [0, 4294967295]", "high": 4294967295, "kind": "integer", "low": 0, "low_open": false, "nullable": false},
+"ranking_method": {"choices": ["similarity", "spec"], "describe": "one of similarity, spec", "high": null, "kind": "choice", "low": null, "low_open": false, "nullable": false},
+"recency_cutoff_days": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"reorder_horizon_days": {"choices": [], "describe": "an integer >= 1 (reminders look this far ahead; evaluation too)", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"reorder_max_overdue": {"choices": [], "describe": "a number > 1 (intervals; later = lapsed)", "high": null, "kind": "number", "low": 1, "low_open": true, "nullable": false},
+"reorder_min_purchases": {"choices": [], "describe": "an integer >= 2 (distinct purchase days; 2 = one gap)", "high": null, "kind": "integer", "low": 2, "low_open": false, "nullable": false},
+"reorder_tolerance": {"choices": [], "describe": "a number >= 0 (in typical intervals beyond the first)", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"reorder_top_k": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"score_cutoff": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"similarity_l2_ratio": {"choices": [], "describe": "a number > 0", "high": null, "kind": "number", "low": 0, "low_open": true, "nullable": false},
+"similarity_max_products": {"choices": [], "describe": "an integer >= 2", "high": null, "kind": "integer", "low": 2, "low_open": false, "nullable": false},
+"similarity_min_customers": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"similarity_neighbours": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"top_k": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"w_conf": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"w_lift": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"w_recency": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"w_supp": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"weight_high": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"weight_low": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"weight_med_neg": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"weight_med_pos": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
+"window_days": {"choices": [], "describe": "a number >= 0 (0 = data-driven)", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false}
 }')) }}
 {%- endmacro %}

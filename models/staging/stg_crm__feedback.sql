@@ -1,6 +1,7 @@
 -- One row per raw feedback row (spec §3.4), typed, with the reason it cannot be used.
 {%- set raw_columns = raw_input_columns('feedback') %}
 {%- do missing_optional_columns('feedback', log_them=true) %}
+{%- set date_format = input_date_format('feedback', 'feedback_date') %}
 {%- set row_columns = [] %}
 {%- for name in ['customer_id', 'product_id', 'rating', 'reason_code', 'sentiment', 'feedback_date'] %}
     {%- if name in raw_columns %}{% do row_columns.append(name) %}{% endif %}
@@ -12,13 +13,14 @@ with source_rows as (
 
 cleaned as (
     select
-        {{ clean_text('customer_id') }} as customer_id,
-        {{ clean_text('product_id') }} as product_id,
+        {{ clean_id('customer_id') }} as customer_id,
+        {{ clean_id('product_id') }} as product_id,
         lower({{ clean_text('rating') }}) as rating_text,
         lower({{ clean_text(raw_column('reason_code', raw_columns)) }}) as reason_code,
         lower({{ clean_text(raw_column('sentiment', raw_columns)) }}) as sentiment_text,
-        {{ try_to_utc_timestamp(clean_text('feedback_date')) }} as feedback_at,
+        {{ input_timestamp(clean_text('feedback_date'), date_format) }} as feedback_at,
         {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_reason', raw_columns)) }} as reader_reason,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),

@@ -1,3 +1,4 @@
+{{ config(post_hook="{{ check_quarantine_share('customers') }}") }}
 -- One row per raw customer row, typed, with the reason it cannot be used (null = usable).
 {%- set raw_columns = raw_input_columns('customers') %}
 {%- do missing_optional_columns('customers', log_them=true) %}
@@ -10,11 +11,12 @@ with source_rows as (
 
 cleaned as (
     select
-        {{ clean_text('customer_id') }} as customer_id,
+        {{ clean_id('customer_id') }} as customer_id,
         {{ clean_label(raw_column('customer_name', raw_columns)) }} as customer_name,
         {{ clean_label('region') }} as region,
         {{ clean_label('end_use') }} as end_use,
         {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_reason', raw_columns)) }} as reader_reason,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),

@@ -11,6 +11,8 @@
 {%- set invoice_id_expression = 'invoice_id' if has_invoice_id else dbt.concat(
     ['customer_id', "'@'", dbt.cast(dbt.cast('invoiced_at', 'date'), dbt.type_string())]) %}
 {%- set has_unit_price = 'unit_price' in raw_columns %}
+{#- ISO, the var invoice_date_format, or the form detected from the data (macro input_date_format) #}
+{%- set date_format = input_date_format('invoices', 'invoice_date') %}
 {%- set row_columns = (['invoice_id'] if has_invoice_id else []) + ['invoice_date', 'customer_id',
     'product_id', 'quantity'] + (['unit_price'] if has_unit_price else []) %}
 
@@ -20,16 +22,17 @@ with source_rows as (
 
 cleaned as (
     select
-        {{ clean_text(raw_column('invoice_id', raw_columns)) }} as invoice_id,
-        {{ clean_text('customer_id') }} as customer_id,
-        {{ clean_text('product_id') }} as product_id,
-        {{ try_to_utc_timestamp(clean_text('invoice_date')) }} as invoiced_at,
+        {{ clean_id(raw_column('invoice_id', raw_columns)) }} as invoice_id,
+        {{ clean_id('customer_id') }} as customer_id,
+        {{ clean_id('product_id') }} as product_id,
+        {{ input_timestamp(clean_text('invoice_date'), date_format) }} as invoiced_at,
         {{ clean_text('invoice_date') }} as invoice_date_text,
-        {{ try_to_double(clean_text('quantity')) }} as quantity,
-        {{ clean_text('quantity') }} as quantity_text,
-        {{ try_to_double(clean_text(raw_column('unit_price', raw_columns))) }} as unit_price,
-        {{ clean_text(raw_column('unit_price', raw_columns)) }} as unit_price_text,
+        {{ try_to_double(decimal_text(clean_text('quantity'))) }} as quantity,
+        {{ decimal_text(clean_text('quantity')) }} as quantity_text,
+        {{ try_to_double(decimal_text(clean_text(raw_column('unit_price', raw_columns)))) }} as unit_price,
+        {{ decimal_text(clean_text(raw_column('unit_price', raw_columns))) }} as unit_price_text,
         {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_reason', raw_columns)) }} as reader_reason,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),
@@ -46,6 +49,7 @@ identified as (
         unit_price,
         unit_price_text,
         reader_rejection,
+        reader_reason,
         raw_row
     from cleaned
 ),

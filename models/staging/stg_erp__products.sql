@@ -1,6 +1,7 @@
+{{ config(post_hook="{{ check_quarantine_share('products') }}") }}
 -- One row per raw product row, typed, with the reason it cannot be used (null = usable).
 {%- set price_column = find_price_column(raw_input_relation('products')) %}
-{%- set price_expression = try_to_double(price_column) if price_column
+{%- set price_expression = try_to_double(decimal_text(clean_text(price_column))) if price_column
     else 'cast(null as ' ~ type_double() ~ ')' %}
 {%- set raw_columns = raw_input_columns('products') %}
 {%- do missing_optional_columns('products', log_them=true) %}
@@ -16,7 +17,7 @@ with source_rows as (
 
 cleaned as (
     select
-        {{ clean_text('product_id') }} as product_id,
+        {{ clean_id('product_id') }} as product_id,
         {{ clean_label(raw_column('product_name', raw_columns)) }} as product_name,
         {{ clean_label(raw_column('brand', raw_columns)) }} as brand,
         {{ clean_label('l2_category') }} as l2_category,
@@ -26,6 +27,7 @@ cleaned as (
         {{ clean_text('in_stock') }} as in_stock_text,
         {{ price_expression }} as unit_price,
         {{ clean_text(raw_column('reader_rejection', raw_columns)) }} as reader_rejection,
+        {{ clean_text(raw_column('reader_reason', raw_columns)) }} as reader_reason,
         {{ raw_row_with_rejection(row_columns, raw_columns) }} as raw_row
     from source_rows
 ),

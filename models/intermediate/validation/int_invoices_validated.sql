@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', post_hook="{{ check_quarantine_share('invoices') }}") }}
 -- A table, not a view: five models read it, and as a view each of them re-ran staging's
 -- duplicate check (a window over every raw row) several times (docs/benchmarks.md).
 -- One row per raw invoice line with its final quarantine reason (null = accepted): the
