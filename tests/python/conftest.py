@@ -184,6 +184,7 @@ def ipre_build(
         DBT_SEND_ANONYMOUS_USAGE_STATS="false",
     )
     env.pop("IPRE_VARS", None)
+    env.pop("IPRE_VARS_FILE", None)
     command = [sys.executable, "-m", "ipre.cli", "build", "--db", str(db)]
     command += ["--export-dir", str(export_dir), "--vars", json.dumps(dict(vars or {}))]
     if dbt_args:
