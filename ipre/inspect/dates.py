@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-TIMES = (" %H:%M", " %H:%M:%S", "")
+# the same forms as the build tries (macros/input_dates.sql), AM/PM times included
+TIMES = (" %H:%M", " %H:%M:%S", " %I:%M:%S %p", " %I:%M %p", "")
 CANDIDATES: tuple[str, ...] = tuple(
     day + time
     for day in ("%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%m-%d-%Y", "%Y/%m/%d",
