@@ -37,21 +37,29 @@ def cp1252_to_utf8(data: bytes) -> bytes:
     return data.decode("cp1252", errors="ipre_cp1252_undefined").encode("utf-8")
 
 
-class Cp1252AsUtf8FileSystem(AbstractFileSystem):
-    """``ipre1252://<path>``: the file at <path> (local or s3://), re-encoded to UTF-8."""
+class ConvertingFileSystem(AbstractFileSystem):
+    """Read-only ``<protocol>://<path>``: the file at <path> (local or s3://), converted by
+    ``convert`` (a subclass's), whole and once per file version, then served from memory."""
 
-    protocol = PROTOCOL
+    protocol = ""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._local = LocalFileSystem()
         self._s3: S3ReadOnlyFileSystem | None = None
-        self._decoded: dict[str, bytes] = {}
+        self._converted: dict[tuple[str, str], bytes] = {}
+
+    @classmethod
+    def prefix(cls) -> str:
+        return f"{cls.protocol}://"
+
+    def convert(self, data: bytes) -> bytes:
+        raise NotImplementedError
 
     @classmethod
     def _strip_protocol(cls, path: str) -> str:
         path = str(path)
-        return path[len(PREFIX) :] if path.startswith(PREFIX) else path
+        return path[len(cls.prefix()) :] if path.startswith(cls.prefix()) else path
 
     def _inner(self, path: str) -> tuple[AbstractFileSystem, str]:
         inner = self._strip_protocol(path)
@@ -63,16 +71,19 @@ class Cp1252AsUtf8FileSystem(AbstractFileSystem):
 
     def _data(self, path: str) -> bytes:
         inner_fs, inner = self._inner(path)
-        if inner not in self._decoded:
-            self._decoded[inner] = cp1252_to_utf8(inner_fs.cat_file(inner))
-        return self._decoded[inner]
+        # fsspec reuses one instance per process: a file rewritten since is converted again
+        found = inner_fs.info(inner)
+        key = (inner, f"{found.get('size')}:{found.get('mtime', found.get('LastModified'))}")
+        if key not in self._converted:
+            self._converted[key] = self.convert(inner_fs.cat_file(inner))
+        return self._converted[key]
 
     def info(self, path: str, **kwargs: Any) -> dict[str, Any]:
         inner_fs, inner = self._inner(path)
         found = inner_fs.info(inner)
         if found.get("type") == "directory":
-            return {**found, "name": PREFIX + inner}
-        return {**found, "name": PREFIX + inner, "size": len(self._data(path))}
+            return {**found, "name": self.prefix() + inner}
+        return {**found, "name": self.prefix() + inner, "size": len(self._data(path))}
 
     def ls(self, path: str, detail: bool = True, **kwargs: Any) -> list[Any]:
         inner_fs, inner = self._inner(path)
@@ -98,9 +109,17 @@ class Cp1252AsUtf8FileSystem(AbstractFileSystem):
             raise PermissionError(f"{path}: this filesystem is read-only (mode {mode!r})")
         return MemoryFile(self, path, self._data(path))
 
-    @staticmethod
-    def _outer_name(pattern: str, name: str) -> str:
-        """An inner match as an ipre1252:// path (s3 matches get their scheme back)."""
+    def _outer_name(self, pattern: str, name: str) -> str:
+        """An inner match as a path of this filesystem (s3 matches get their scheme back)."""
         if pattern.startswith(("s3://", "s3a://")) and "://" not in name:
             name = pattern.split("://", 1)[0] + "://" + name
-        return PREFIX + name
+        return self.prefix() + name
+
+
+class Cp1252AsUtf8FileSystem(ConvertingFileSystem):
+    """``ipre1252://<path>``: the file at <path> (local or s3://), re-encoded to UTF-8."""
+
+    protocol = PROTOCOL
+
+    def convert(self, data: bytes) -> bytes:
+        return cp1252_to_utf8(data)
