@@ -150,6 +150,9 @@
 {#- The delimiter of a CSV input: the var `<entity>_delimiter`, else tab for TSV, else the
     candidate the header line holds most often (a comma when it holds none). -#}
 {% macro input_delimiter(entity, header_line, format) -%}
+    {#- an .xlsx is served as comma-separated CSV (ipre/xlsx_filesystem.py), whatever its
+        cells hold: counting delimiters in its header could only guess wrong -#}
+    {%- if format == 'xlsx' -%}{{ return(',') }}{%- endif -%}
     {%- set name = entity ~ '_delimiter' -%}
     {%- set given = var(name, '') | string -%}
     {%- set given = '\t' if given | lower in ('tab', '\\t') else given -%}

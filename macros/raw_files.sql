@@ -3,7 +3,8 @@
     var `<entity>_format`, never by a substring of the path. CSV lines the reader cannot
     parse are kept with the reader's reason (store_rejects), so that staging quarantines
     them instead of the reader dropping them or failing the build. DuckDB-specific: the
-    Spark profile reads the bundled seeds, never files. -#}
+    Spark profile reads the bundled seeds, never files. An Excel workbook (.xlsx) is read as
+    the CSV of its first sheet, served by ipre/xlsx_filesystem.py (iprexlsx://). -#}
 
 {% macro raw_file_configured(entity) -%}
     {{ return(raw_input_kind(entity) == 'file') }}
@@ -21,13 +22,14 @@
 
 {% macro raw_file_format(entity, path) -%}
     {%- set format = var(entity ~ '_format', 'auto') | string | trim | lower -%}
-    {%- if format in ('csv', 'tsv', 'parquet') -%}{{ return(format) }}{%- endif -%}
+    {%- if format in ('csv', 'tsv', 'parquet', 'xlsx') -%}{{ return(format) }}{%- endif -%}
     {%- if format not in ('', 'auto', 'none') -%}
         {{ exceptions.raise_compiler_error(
-            "The var " ~ entity ~ "_format is '" ~ format ~ "': use csv, tsv, parquet or auto.") }}
+            "The var " ~ entity ~ "_format is '" ~ format ~ "': use csv, tsv, parquet, xlsx or auto.") }}
     {%- endif -%}
     {%- set name = path | lower -%}
     {%- if name.endswith('.parquet') -%}{{ return('parquet') }}{%- endif -%}
+    {%- if name.endswith('.xlsx') -%}{{ return('xlsx') }}{%- endif -%}
     {%- if name.endswith('.tsv') or name.endswith('.tsv.gz') -%}{{ return('tsv') }}{%- endif -%}
     {{ return('csv') }}
 {%- endmacro %}
@@ -47,7 +49,9 @@
     {{ return(aliases[name]) }}
 {%- endmacro %}
 
+{#- An .xlsx is read as UTF-8 CSV whatever input_encoding says: openpyxl decodes it. -#}
 {% macro raw_file_read_path(entity, path, format) -%}
+    {%- if format == 'xlsx' -%}{{ return('iprexlsx://' ~ path) }}{%- endif -%}
     {%- if format == 'parquet' or input_encoding() != 'cp1252' -%}{{ return(path) }}{%- endif -%}
     {%- if (path | lower).endswith('.gz') or (path | lower).endswith('.zst') -%}
         {{ exceptions.raise_compiler_error("The " ~ entity ~ " input '" ~ path ~ "' is compressed:"
@@ -85,7 +89,7 @@
     {%- if format == 'parquet' -%}
         {{ return('read_parquet(' ~ literal ~ ')') }}
     {%- endif -%}
-    {%- set encoding = input_encoding() -%}
+    {%- set encoding = 'utf-8' if format == 'xlsx' else input_encoding() -%}
     {%- set encoding_option = "encoding = '" ~ ('utf-8' if encoding == 'cp1252' else encoding) ~ "'" -%}
     {%- if reader_columns is none -%}
         {#- the first line whole: one column, a delimiter (chr(1)) no text line holds; errors
@@ -174,10 +178,16 @@
                 {%- endif -%}
             {%- endfor -%}
         {%- endif -%}
-        {%- do column_map.update(input_column_map(entity, columns, what
-            ~ (" (delimiter '" ~ ('tab' if delimiter == '\t' else delimiter) ~ "'; set the var "
-               ~ entity ~ "_delimiter if that is wrong; if the header line is not "
-               ~ input_encoding() ~ " text, set the var input_encoding)" if format != 'parquet' else ''))) -%}
+        {%- if format == 'parquet' -%}
+            {%- set hint = '' -%}
+        {%- elif format == 'xlsx' -%}
+            {%- set hint = " (its first sheet; the header is the sheet's first row)" -%}
+        {%- else -%}
+            {%- set hint = " (delimiter '" ~ ('tab' if delimiter == '\t' else delimiter) ~ "'; set the var "
+                ~ entity ~ "_delimiter if that is wrong; if the header line is not "
+                ~ input_encoding() ~ " text, set the var input_encoding)" -%}
+        {%- endif -%}
+        {%- do column_map.update(input_column_map(entity, columns, what ~ hint)) -%}
         {%- do log_defaulted_columns(entity, column_map, what) -%}
         {%- set reader_columns = [] -%}
         {%- for column in columns -%}{%- do reader_columns.append('column_' ~ loop.index) -%}{%- endfor -%}

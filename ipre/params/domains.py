@@ -33,7 +33,7 @@ FEATURE_GROUPS: tuple[str, ...] = ("l2_qty", "brand", "functionality", "rfm")
 # SageMaker model package approval statuses (ipre.deploy.cli.APPROVAL_STATUSES).
 APPROVAL_STATUSES: tuple[str, ...] = ("Approved", "PendingManualApproval", "Rejected")
 # Input file formats an `<entity>_format` var may name.
-INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "tsv", "parquet")
+INPUT_FORMATS: tuple[str, ...] = ("auto", "csv", "tsv", "parquet", "xlsx")
 # Text encodings the raw-file reader accepts (macro input_encoding in macros/raw_files.sql).
 INPUT_ENCODINGS: tuple[str, ...] = (
     "utf-8", "utf8", "utf-16", "utf16", "latin-1", "latin1", "iso-8859-1", "iso8859-1",

@@ -2,11 +2,12 @@
 
 Each local path or glob must match at least one file; every matched file must be a readable
 regular file; and the input must hold at least one data row: a CSV (plain or gzip) needs a
-non-blank line after its header, a Parquet file a row in its footer metadata. Only the first
-lines (CSV) or the footer (Parquet) are read, so the check takes milliseconds whatever the
-size. For a glob, header-only files are accepted as long as one matched file has a data row.
-s3:// URIs are not fetched here (that would need credentials and the network): dbt reports a
-missing object with its URI.
+non-blank line after its header, a Parquet file a row in its footer metadata, an Excel
+workbook (.xlsx) a non-empty row after the first in its first sheet. Only the first lines
+(CSV), the footer (Parquet) or the first rows (Excel, streamed by openpyxl) are read, so the
+check takes milliseconds whatever the size. For a glob, header-only files are accepted as
+long as one matched file has a data row. s3:// URIs are not fetched here (that would need
+credentials and the network): dbt reports a missing object with its URI.
 """
 
 from __future__ import annotations
@@ -81,6 +82,8 @@ def file_has_data_row(name: str, file_format: str = "auto") -> bool:
     fmt = file_format.lower()
     if fmt == "parquet" or (fmt == "auto" and head == PARQUET_MAGIC):
         return _parquet_rows(path) > 0
+    if fmt == "xlsx" or (fmt == "auto" and name.lower().endswith(".xlsx")):
+        return _xlsx_has_data_row(path)
     if fmt not in CSV_FORMATS or (fmt == "auto" and name.lower().endswith(RECORD_SUFFIXES)):
         return True  # a format without a header line (JSON, ...): existing and non-empty is enough
     return _csv_has_data_row(path, gzipped=head[:2] == GZIP_MAGIC)
@@ -97,6 +100,16 @@ def _csv_has_data_row(path: Path, gzipped: bool) -> bool:
         raise InputFileError(f"{kind} {str(path)!r} cannot be read ({err})") from None
     non_blank = [line for line in lines if line.strip(BLANK)]
     return len(non_blank) >= 2
+
+
+def _xlsx_has_data_row(path: Path) -> bool:
+    """A header row then a non-empty row in the workbook's first sheet."""
+    from ipre.xlsx_filesystem import has_data_row  # openpyxl only when a workbook is checked
+
+    try:
+        return has_data_row(path)
+    except Exception as err:  # noqa: BLE001 - a bad zip, a missing part: an unusable file
+        raise InputFileError(f"Excel workbook {str(path)!r} cannot be read ({err})") from None
 
 
 def _parquet_rows(path: Path) -> int:
