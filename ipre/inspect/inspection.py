@@ -26,7 +26,7 @@ class Inspection:
     header: list[str]
     match: ColumnMatch
     gzipped: bool = False
-    encoding: str | None = None  # None: Parquet (no text encoding)
+    encoding: str | None = None  # None: Parquet or Excel (no text encoding to set)
     delimiter: str | None = None
     scan: sniff.ByteScan | None = None
     dates: list[dates.DateFinding] = field(default_factory=list)
@@ -91,6 +91,8 @@ def read_input(
         loaded = reader.load_parquet(con, entity, path)
         header = loaded.header
         return Inspection(entity, path, file_format, header, match_columns(entity, header)), loaded
+    if file_format == "xlsx":
+        return read_workbook(con, entity, path, scratch)
     start = sniff.head(path)
     scan = None if start.startswith(sniff.UTF16_BOMS) else sniff.scan_bytes(path)
     encoding = sniff.guess_encoding(start, scan)
@@ -108,6 +110,17 @@ def read_input(
         gzipped=sniff.is_gzip(path), encoding=encoding, delimiter=delimiter, scan=scan,
     )  # fmt: skip
     return inspection, loaded
+
+
+def read_workbook(
+    con: duckdb.DuckDBPyConnection, entity: str, path: Path, scratch: Path
+) -> tuple[Inspection, reader.Loaded]:
+    """An Excel workbook: its first sheet as the build reads it, a UTF-8 CSV with ','."""
+    source = reader.workbook_copy(path, scratch)
+    header = sniff.parse_header(sniff.header_line(sniff.head(source), "utf-8"), ",")
+    loaded = reader.load_csv(con, entity, source, header, ",", "utf-8")
+    match = match_columns(entity, header)
+    return Inspection(entity, path, "xlsx", header, match, delimiter=","), loaded
 
 
 def inspect_input(

@@ -3,7 +3,8 @@
 The CSV options are those of macros/raw_files.sql (no dialect sniffer, `"` quotes, strict
 mode, store_rejects), with the delimiter and encoding found by sniff.py, so a line inspect
 counts as unparseable is one the build would quarantine. Columns are named c0, c1, ... (the
-header's names can be anything); Parquet columns are cast to text.
+header's names can be anything); Parquet columns are cast to text. An Excel workbook is read
+from the CSV the build is served (ipre.xlsx_filesystem), written to a scratch file.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import duckdb
 
 from ipre.inspect import sniff
 from ipre.transcoding_filesystem import cp1252_to_utf8
+from ipre.xlsx_filesystem import workbook_to_csv
 
 # DuckDB reads these natively; cp1252 is read from a UTF-8 copy (plain_copy)
 DUCKDB_ENCODINGS = {"utf-8": "utf-8", "utf-16": "utf-16", "latin-1": "latin-1", "cp1252": "utf-8"}
@@ -28,10 +30,13 @@ class Loaded:
 
 
 def file_format(path: Path) -> str:
-    """parquet, tsv or csv, as the build chooses: by extension, Parquet also by magic bytes."""
+    """parquet, xlsx, tsv or csv, as the build chooses: by extension, Parquet also by magic
+    bytes."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         return "parquet"
+    if name.endswith(".xlsx"):
+        return "xlsx"
     if name.endswith((".tsv", ".tsv.gz")):
         return "tsv"
     with path.open("rb") as handle:
@@ -55,6 +60,13 @@ def plain_copy(path: Path, folder: Path, to_lf: bool, from_cp1252: bool) -> Path
             block, carry = (block[:-1], b"\r") if block.endswith(b"\r") else (block, b"")
             out.write(convert(block, to_lf, from_cp1252))
         out.write(convert(carry, to_lf, from_cp1252))
+    return target
+
+
+def workbook_copy(path: Path, folder: Path) -> Path:
+    """The workbook's first sheet as the UTF-8 CSV the build reads (iprexlsx://)."""
+    target = folder / (path.name + ".csv")
+    target.write_bytes(workbook_to_csv(path))
     return target
 
 

@@ -24,6 +24,8 @@ def section(inspection: Inspection) -> list[str]:
 
 
 def reading(inspection: Inspection) -> list[str]:
+    if inspection.file_format == "xlsx":
+        return ["  Excel: the first sheet, read as CSV; no delimiter, encoding or line ends to set"]
     if inspection.encoding is None:
         return ["  Parquet: no delimiter, encoding or line ends to set"]
     scan = inspection.scan
