@@ -72,6 +72,12 @@ def render_cell(value: Any, number_format: str | None = None) -> str:
 def sheet_rows(source: Source) -> Iterator[list[str]]:
     """The first worksheet's rows, rendered, as openpyxl streams them (ragged, trailing
     empty rows included); the workbook is closed when the iteration ends."""
+    if isinstance(source, str | Path):
+        # a handle, not a name: openpyxl refuses names without an Excel extension, and
+        # <entity>_format: xlsx names the format of any path
+        with open(source, "rb") as handle:
+            yield from sheet_rows(handle)
+        return
     workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
     try:
         if not workbook.worksheets:

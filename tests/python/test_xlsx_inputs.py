@@ -118,7 +118,10 @@ def test_the_preflight_wants_a_header_and_a_data_row(tmp_path: Path) -> None:
     header_only = write_workbook(tmp_path / "header.xlsx", [["a", "b"], [None, None]])
     with pytest.raises(InputFileError, match="no data row"):
         check_input("invoices_path", str(header_only))
-    not_a_workbook = tmp_path / "export"  # no extension: invoices_format says xlsx
+    no_extension = tmp_path / "export"  # invoices_format says xlsx
+    write_workbook(tmp_path / "export.xlsx", [["a"], ["1"]]).rename(no_extension)
+    check_input("invoices_path", str(no_extension), "xlsx")
+    not_a_workbook = tmp_path / "export.csv"
     not_a_workbook.write_text("a,b\n1,2\n")
     with pytest.raises(InputFileError, match="Excel workbook .* cannot be read"):
         check_input("invoices_path", str(not_a_workbook), "xlsx")
