@@ -69,7 +69,9 @@ derived as (
         {%- endfor %}
         {%- if entity == 'products' %}
         '{{ defaults.in_stock }}' as in_stock,
-        cast(median_prices.unit_price as {{ dbt.type_string() }}) as unit_price,
+        -- written as the input writes numbers: staging reads it with the same separator
+        {{ "replace(" if decimal_separator() == ',' }}cast(median_prices.unit_price as {{ dbt.type_string() }})
+        {{- ", '.', ',')" if decimal_separator() == ',' }} as unit_price,
         {%- endif %}
         cast(null as {{ dbt.type_string() }}) as reader_rejection,
         cast(null as {{ dbt.type_string() }}) as reader_reason,

@@ -43,12 +43,20 @@
     {%- set candidates = date_format_candidates() -%}
     {%- set counts = [] -%}
     {%- for form in candidates -%}
-        {%- do counts.append('count(' ~ parse_timestamp('value_text', form) ~ ')') -%}
+        {#- %Y reads 23 as the year 23: a form only reads a value into a plausible year -#}
+        {%- do counts.append('coalesce(sum(case when ' ~ parse_timestamp('value_text', form)
+            ~ " >= cast('1000-01-01' as " ~ dbt.type_timestamp() ~ ') then 1 else 0 end), 0)') -%}
     {%- endfor -%}
+    {#- a form must read more values than ISO does: only values ISO cannot read are tried
+        (few, unless the column is in another form), so the scan stays cheap -#}
     {%- set values_cte = 'with date_values as (select distinct ' ~ clean_text(column)
-        ~ ' as value_text from ' ~ relation ~ ') ' -%}
-    {%- set row = run_query(values_cte ~ 'select count(' ~ try_to_utc_timestamp('value_text') ~ '), '
-        ~ counts | join(', ') ~ ' from date_values').rows[0] -%}
+        ~ ' as value_text from ' ~ relation ~ ' where ' ~ clean_text(column) ~ ' is not null) ' -%}
+    {%- set iso_read = run_query(values_cte ~ 'select count(' ~ try_to_utc_timestamp('value_text')
+        ~ ') from date_values').rows[0][0] -%}
+    {%- set values_cte = values_cte[:-2] ~ ' and ' ~ try_to_utc_timestamp(clean_text(column))
+        ~ ' is null) ' -%}
+    {%- set row = [iso_read] + (run_query(values_cte ~ 'select ' ~ counts | join(', ')
+        ~ ' from date_values').rows[0] | list) -%}
     {%- set best = {'count': 0, 'forms': []} -%}
     {%- for form in candidates -%}
         {%- set read = row[loop.index] -%}

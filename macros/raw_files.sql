@@ -108,8 +108,10 @@
         'columns = {' ~ columns | join(', ') ~ '}',
         "delim = '" ~ delimiter ~ "'",
         "quote = '\"'", "escape = '\"'", 'strict_mode = true', 'null_padding = false',
-        encoding_option,
+        encoding_option, 'max_line_size = 16777216', 'buffer_size = 33554432',
     ] -%}
+    {#- max_line_size: a free-text field of a few MB is data (DuckDB's default stops at 2 MB
+        lines); longer lines are quarantined as unparseable_line -#}
     {%- if rejects_prefix -%}
         {%- do options.extend([
             'store_rejects = true',
