@@ -1,9 +1,10 @@
 """The bundled sample's invoice lines as real exports change them, one change each (issue 21):
 ERP headers, headers with spaces, US and German dates, `;` with decimal commas, ids padded
-with spaces, a CRLF file with LF lines appended, one 5 MB field. Shared by the inspect and build tests."""
+with spaces, a CRLF file with LF lines appended, one 5 MB field. Shared by the build tests."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from collections.abc import Callable
@@ -13,7 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = ROOT / "seeds" / "sample"
 SAMPLE_INVOICES = SAMPLE_DIR / "raw_invoices.csv"
-REAL_RAW = ROOT.parent / "shared" / "data" / "online-retail-2009-2010" / "raw" / "online_retail_II.csv.gz"
+REAL_DIR = ROOT.parent / "shared" / "data" / "online-retail-2009-2010"
+REAL_RAW = REAL_DIR / "raw" / "online_retail_II.csv.gz"
 
 
 def sample_rows() -> list[list[str]]:
@@ -31,10 +33,9 @@ def render(rows: list[list[str]], delimiter: str = ",", line_end: str = "\n") ->
 def _redated(render_date: Callable[[datetime], str]) -> str:
     rows = sample_rows()
     for row in rows[1:]:
-        try:
+        # the sample's planted bad dates stay as they are
+        with contextlib.suppress(ValueError):
             row[1] = render_date(datetime.fromisoformat(row[1]))
-        except ValueError:
-            pass  # the sample's planted bad dates stay as they are
     return render(rows)
 
 
@@ -75,7 +76,8 @@ def _one_huge_field() -> str:
 
 
 VARIANTS: dict[str, Callable[[], str]] = {
-    "erp_headers": lambda: _headed(["InvoiceNo", "InvoiceDate", "CustomerID", "StockCode", "Quantity"]),
+    "erp_headers": lambda: _headed(["InvoiceNo", "InvoiceDate", "CustomerID", "StockCode",
+                                    "Quantity"]),
     "spaced_headers": lambda: _headed(["Invoice ID", "Invoice Date", "Customer ID", "Product ID",
                                        "Quantity"]),
     "us_dates": lambda: _redated(lambda when: f"{when.month}/{when.day}/{when.year} {when:%H:%M}"),

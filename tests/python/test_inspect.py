@@ -19,7 +19,8 @@ from ipre.inspect import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "seeds" / "sample" / "raw_invoices.csv"
-REAL = ROOT.parent / "shared" / "data" / "online-retail-2009-2010" / "raw" / "online_retail_II.csv.gz"
+REAL = ROOT.parent / "shared" / "data" / "online-retail-2009-2010" / "raw"
+REAL = REAL / "online_retail_II.csv.gz"
 SPEC = ["invoice_id", "invoice_date", "customer_id", "product_id", "quantity"]
 
 

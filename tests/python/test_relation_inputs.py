@@ -21,7 +21,7 @@ SELECT = ["+input_reconciliation", "+quarantined_rows"]
 
 
 def profiles_with_attached(folder: Path, erp_db: Path) -> Path:
-    """The project's profiles.yml plus dbt-duckdb's attach of the ERP database, as a user adds it."""
+    """The project's profiles.yml plus dbt-duckdb's attach of the ERP database, as users add it."""
     profiles = yaml.safe_load((ROOT / "profiles.yml").read_text(encoding="utf-8"))
     output = profiles["ipre"]["outputs"]["duckdb"]
     output["attach"] = [{"path": str(erp_db), "alias": "erp", "read_only": True}]
@@ -55,13 +55,14 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
             " quantity as Qty from read_csv(?, all_varchar = true)", [str(SAMPLE_INVOICES)]
         )
         for master in ("customers", "products"):
-            con.execute(f"create table main.{master} as select * from read_csv(?, all_varchar = true)",
+            con.execute(f"create table main.{master} as select * from read_csv(?, all_varchar=1)",
                         [str(SAMPLE_DIR / f"raw_{master}.csv")])  # fmt: skip
     return profiles_with_attached(folder, erp_db)
 
 
 def test_tables_of_an_attached_database_build_like_the_files(folder: Path) -> None:
-    vars = {"invoices_relation": "erp.sales.order_lines", "customers_relation": "erp.main.customers",
+    vars = {"invoices_relation": "erp.sales.order_lines",
+            "customers_relation": "erp.main.customers",
             "products_relation": "erp.main.products", "feedback_path": "none",
             "invoices_columns": {"invoice_id": "OrderNo", "product_id": "ItemCode",
                                  "invoice_date": "OrderDate", "quantity": "Qty"}}  # fmt: skip
@@ -69,14 +70,14 @@ def test_tables_of_an_attached_database_build_like_the_files(folder: Path) -> No
     assert result.returncode == 0, result.stdout[-3000:]
     with duckdb.connect(str(folder / "relations.duckdb"), read_only=True) as con:
         rows = con.sql(
-            "select source_name, raw_rows, accepted_rows, quarantined_rows from input_reconciliation"
-            " order by source_name"
+            "select source_name, raw_rows, accepted_rows, quarantined_rows"
+            " from input_reconciliation order by source_name"
         ).fetchall()
         lineage = con.sql(
             "select count(*) from staging.raw_file_invoices where customer_id is not null"
         ).fetchall()
-    assert rows == [("customers", 505, 500, 5), ("feedback", 0, 0, 0), ("invoices", 3000, 2970, 30),
-                    ("products", 303, 300, 3)]  # fmt: skip
+    assert rows == [("customers", 505, 500, 5), ("feedback", 0, 0, 0),
+                    ("invoices", 3000, 2970, 30), ("products", 303, 300, 3)]  # fmt: skip
     assert lineage[0][0] > 2900
 
 
