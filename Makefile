@@ -165,6 +165,11 @@ SPARK_PYTHON_MODELS := customer_clusters product_neighbours customer_similarity_
 # pipeline_runs is not built on Spark: an append-only run history of one warehouse, with the
 # run's own id and time, so never equal across engines (docs/monitoring.md)
 SPARK_EXCLUDED_MODELS := pipeline_runs
+# Spark reads the sample as catalog tables (the seeds in schema raw) through the
+# <entity>_relation vars, so the equality test also covers warehouse-table inputs
+# (docs/inputs.md): the marts must still equal DuckDB's, which reads the seeds directly.
+SPARK_INPUT_VARS := {invoices_relation: raw.raw_invoices, customers_relation: raw.raw_customers, \
+	products_relation: raw.raw_products, feedback_relation: raw.raw_feedback}
 
 $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
@@ -181,12 +186,13 @@ test-spark: install-spark
 	@command -v java >/dev/null || { echo "make test-spark needs Java 17 or 21 (java on PATH)" >&2; exit 1; }
 	rm -rf $(IPRE_SPARK_DIR)
 	$(SPARK_DBT) seed
-	$(SPARK_DBT) build --select +market_basket +int_product_momentum --indirect-selection cautious
+	$(SPARK_DBT) build --select +market_basket +int_product_momentum --indirect-selection cautious \
+		--vars '$(SPARK_INPUT_VARS)'
 	IPRE_TARGET=spark $(BIN)/python -m ipre.clustering.spark
 	IPRE_TARGET=spark $(BIN)/python -m ipre.similarity.spark
 	$(SPARK_DBT) build --exclude +market_basket +int_product_momentum $(SPARK_PYTHON_MODELS) \
-		$(SPARK_EXCLUDED_MODELS)
-	$(SPARK_DBT) test --select $(SPARK_PYTHON_MODELS)
+		$(SPARK_EXCLUDED_MODELS) --vars '$(SPARK_INPUT_VARS)'
+	$(SPARK_DBT) test --select $(SPARK_PYTHON_MODELS) --vars '$(SPARK_INPUT_VARS)'
 	IPRE_SPARK_EQUALITY_DIR=$(IPRE_SPARK_DIR) $(BIN)/pytest -q $(ROOT)/tests/python/test_spark_equality.py
 
 ## sample: regenerate the bundled sample under seeds/sample

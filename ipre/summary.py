@@ -123,7 +123,26 @@ def inputs_section(con: duckdb.DuckDBPyConnection, tables: set[str]) -> list[str
         "group by all order by source_name, reason_code"
     ).fetchall()
     lines.append("Quarantined rows by reason")
-    return lines + (table(reasons, ["source", "reason", "rows"]) if reasons else ["  none"])
+    lines += table(reasons, ["source", "reason", "rows"]) if reasons else ["  none"]
+    return lines + quarantine_warnings(rows, reasons)
+
+
+def quarantine_warnings(
+    reconciled: Sequence[Sequence[Any]], reasons: Sequence[Sequence[Any]]
+) -> list[str]:
+    """One warning per input with quarantined lines: the share and the reason that took most
+    (the build stops above max_quarantined_share, docs/inputs.md)."""
+    warnings = []
+    for source, raw, _kept, quarantined in reconciled:
+        if not quarantined or not raw:
+            continue
+        # the build log's order: most lines, then the reason's name
+        top = min((r for r in reasons if r[0] == source), key=lambda r: (-r[2], r[1]), default=None)
+        most = f", most as {top[1]} ({top[2]:,})" if top else ""
+        warnings.append(
+            f"  warning: {source}: {quarantined / raw:.1%} of {raw:,} lines quarantined{most}"
+        )
+    return warnings
 
 
 EXCLUDED_SQL = """

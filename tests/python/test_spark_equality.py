@@ -48,15 +48,20 @@ MARTS: tuple[str, ...] = tuple(
     )
 )
 # The Spark build, as in `make test-spark` (which runs `build` where these run `run`).
+# Spark reads the seeds as catalog tables through the <entity>_relation vars, as make test-spark
+# does (SPARK_INPUT_VARS in the Makefile): warehouse-table inputs are in the equality check.
+SPARK_INPUT_VARS = json.dumps({f"{entity}_relation": f"raw.raw_{entity}"
+                               for entity in ("invoices", "customers", "products", "feedback")})
 SPARK_STEPS: tuple[tuple[str, ...], ...] = (
     ("dbt", "seed", "--full-refresh"),
-    ("dbt", "run", "--select", "+market_basket", "+int_product_momentum"),
+    ("dbt", "run", "--select", "+market_basket", "+int_product_momentum",
+     "--vars", SPARK_INPUT_VARS),
     ("python", "-m", "ipre.clustering.spark"),
     ("python", "-m", "ipre.similarity.spark"),
     (
         "dbt", "run", "--exclude", "+market_basket", "+int_product_momentum",
         "customer_clusters", "product_neighbours", "customer_similarity_scores",
-        *sorted(SPARK_EXCLUDED),
+        *sorted(SPARK_EXCLUDED), "--vars", SPARK_INPUT_VARS,
     ),
 )
 Row = tuple[Any, ...]
