@@ -116,9 +116,14 @@ def wide_export(folder: Path) -> Path:
     path = folder / "wide.csv"
     path.write_bytes(LINES.encode() + "1005;17.02.2024;12346;22041;1;2,10;Iceland;CAF\xc9\n"
                      .encode("latin-1"))  # fmt: skip
-    # no master and no feedback path: with the user's invoices, masters are derived from them
+    # feedback with German dates too, detected on their own column
+    feedback = folder / "feedback.csv"
+    feedback.write_text("Account;Item;Rating;Feedback Date\n13085.0;79323P;High;20.02.2024\n"
+                        "12346;79323P;Low;21.02.2024\n")  # fmt: skip
+    # no master path: with the user's invoices, masters are derived from them
     vars = {"invoices_path": str(path), "invoices_columns": WIDE_COLUMNS, "decimal_separator": ",",
-            "customers_path": "", "products_path": "", "feedback_path": ""}  # fmt: skip
+            "customers_path": "", "products_path": "", "feedback_path": str(feedback),
+            "feedback_columns": {"customer_id": "Account", "product_id": "Item"}}  # fmt: skip
     return build(folder, "wide", vars, select=SELECT + " +stg_erp__invoices")
 
 
@@ -147,7 +152,8 @@ def test_decimal_commas_dates_and_float_ids_read_as_meant(wide_export: Path) -> 
             " from intermediate.int_invoices_validated order by raw_row"
         ).fetchall()
         reasons = dict(con.sql(
-            "select reason_code, count(*) from quarantined_rows group by all"
+            "select reason_code, count(*) from quarantined_rows where source_name = 'invoices'"
+            " group by all"
         ).fetchall())  # fmt: skip
     accepted = [line[:4] for line in lines if line[4] is None]
     assert ("1001", "2024-01-03", "13085", 2.5) in [
@@ -158,6 +164,18 @@ def test_decimal_commas_dates_and_float_ids_read_as_meant(wide_export: Path) -> 
     ]
     # 1.5 with a decimal comma: a point that is no thousands separator is not guessed
     assert reasons == {"non_numeric_quantity": 1, "missing_customer_id": 1, "invalid_encoding": 1}
+
+
+def test_feedback_dates_and_ids_read_like_the_lines(wide_export: Path) -> None:
+    with duckdb.connect(str(wide_export), read_only=True) as con:
+        rows = con.sql(
+            "select customer_id, product_id, rating, feedback_date, quarantine_reason"
+            " from intermediate.int_feedback_validated order by customer_id"
+        ).fetchall()
+    assert [(row[0], row[1], row[2], str(row[3]), row[4]) for row in rows] == [
+        ("12346", "79323P", "Low", "2024-02-21", None),
+        ("13085", "79323P", "High", "2024-02-20", None),
+    ]
 
 
 def test_a_line_in_another_encoding_is_quarantined_with_its_reason(wide_export: Path) -> None:

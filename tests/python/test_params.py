@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -136,6 +137,17 @@ def test_top_k_minus_one_names_the_var_and_the_range() -> None:
         ("{excluded_products: [POST, \"it's\"]}", "excluded_products", "a list of ids"),
         ("{excluded_products: [POST, '']}", "excluded_products", "a list of ids"),
         ("{excluded_products: [true]}", "excluded_products", "a list of ids"),
+        # the export vars (docs/inputs.md, "Bring your own export")
+        ("{invoices_columns: {stock_code: StockCode}}", "invoices_columns", "not a spec column"),
+        ("{invoices_columns: [StockCode]}", "invoices_columns", "a mapping of spec column"),
+        ("{customers_columns: {customer_id: ''}}", "customers_columns", "not a column name"),
+        ("{invoices_delimiter: ':'}", "invoices_delimiter", "one of , ; tab |"),
+        ("{decimal_separator: ' '}", "decimal_separator", "one of ., ,"),
+        ("{invoice_date_format: 'dd.mm.yyyy'}", "invoice_date_format", "strptime format"),
+        ("{feedback_date_format: \"%d'%m\"}", "feedback_date_format", "strptime format"),
+        ("{invoices_relation: 'erp.sales; drop table x'}", "invoices_relation", "table or view"),
+        ("{invoices_relation: a.b.c.d}", "invoices_relation", "table or view"),
+        ("{max_quarantined_share: 1.5}", "max_quarantined_share", "[0, 1]"),
     ],
 )
 def test_out_of_domain_values_fail_with_the_allowed_values(
@@ -270,6 +282,33 @@ def test_globs(tmp_path: Path) -> None:
 def test_bundled_sample_and_feedback_none_are_not_checked_as_files() -> None:
     check.preflight("{customers_path: '', feedback_path: none}")
     check.preflight(f"{{invoices_path: {str(SAMPLE / 'raw_invoices.csv')!r}}}")
+    # masters derived from the lines; the lines themselves cannot be none
+    check.preflight("{customers_path: none, products_path: none}")
+    (problem,) = problems("{invoices_path: none}")
+    assert problem.startswith("invoices_path:") and "does not exist" in problem
+
+
+def test_the_export_vars_pass_as_inspect_writes_them() -> None:
+    check.preflight(
+        "{invoices_columns: {product_id: StockCode, invoice_id: Invoice, region: Country},"
+        " invoices_delimiter: ';', feedback_delimiter: \"\\t\", products_delimiter: tab,"
+        " decimal_separator: ',', invoice_date_format: '%m/%d/%Y %H:%M',"
+        " invoices_relation: erp.sales.order_lines, max_quarantined_share: 0.9}"
+    )
+
+
+def test_the_input_column_lists_match_the_macro_contract() -> None:
+    from ipre.params.domains import INPUT_COLUMNS
+
+    macro = (ROOT / "macros" / "input_columns.sql").read_text(encoding="utf-8")
+    meta = {"required", "defaults", "optional", "attributes", "Unknown", "true"}
+    for entity, columns in INPUT_COLUMNS.items():
+        block = macro[macro.index(f"'{entity}': {{"):]
+        block = block[: block.index("'attributes'")]
+        block += macro[macro.index("'attributes'", macro.index(f"'{entity}': {{")):][:300]
+        block = block[: block.index("]", block.index("'attributes'")) + 1]
+        named = set(re.findall(r"'([A-Za-z_0-9]+)'", block)) - meta - {entity}
+        assert set(columns) == named, entity
 
 
 # --- VARS through make ---------------------------------------------------------------------
