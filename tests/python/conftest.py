@@ -8,6 +8,12 @@ Parallel runs (`make pytest`: pytest-xdist, `-n 2 --dist loadscope`): the tests 
 run on one worker, so a module fixture (its dbt builds) is built once. Session fixtures are
 built once per run, not once per worker: the first worker to need one builds it in a folder
 all workers share, under a file lock (`built_once`); the others wait and reuse it.
+
+dbt runs in the worker's own process (`dbtRunner`), parsing the project once per worker and
+set of parse-time vars (PARSE_TIME_VARS) and reusing that manifest for every later build; a
+full parse costs several seconds, the selected models often less. IPRE_TEST_DBT_SUBPROCESS=1
+runs every dbt command in a subprocess instead, as the CLI runs it (to rule the in-process
+runner out when a build misbehaves).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -63,25 +70,171 @@ def build_warehouse(
     """
     work = db_path.parent / f"{db_path.stem}_dbt"
     all_vars = {**dataset_vars(data_dir), **dict(vars or {})}
-    args = [str(DBT), command, "--vars", json.dumps(all_vars)]
+    args = [command, "--vars", json.dumps(all_vars)]
     if select:
         args += ["--select", *select.split()]
     args += list(extra_args)
-    env = _env_with_pythonpath()
-    env.update(
-        IPRE_DUCKDB_PATH=str(db_path),
-        IPRE_DUCKDB_TEMP_DIRECTORY=str(work / "spill"),
-        DBT_PROJECT_DIR=str(ROOT),
-        DBT_PROFILES_DIR=str(ROOT),
-        DBT_TARGET_PATH=str(work / "target"),
-        DBT_LOG_PATH=str(work / "logs"),
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-    )
-    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        tail = "\n".join((result.stdout + result.stderr).splitlines()[-60:])
-        raise WarehouseBuildError(f"dbt {command} failed ({result.returncode}):\n{tail}")
+    env = {
+        "IPRE_DUCKDB_PATH": str(db_path),
+        "IPRE_DUCKDB_TEMP_DIRECTORY": str(work / "spill"),
+        "DBT_PROJECT_DIR": str(ROOT),
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    if in_process():
+        code, output = _dbt_in_process(args, all_vars, env, db_path, work)
+    else:
+        full_env = {**_env_with_pythonpath(), **env}
+        result = subprocess.run(
+            [str(DBT), *args], cwd=ROOT, env=full_env, capture_output=True, text=True
+        )
+        code, output = result.returncode, result.stdout + result.stderr
+    if code != 0:
+        tail = "\n".join(output.splitlines()[-60:])
+        raise WarehouseBuildError(f"dbt {command} failed ({code}):\n{tail}")
     return db_path
+
+
+def in_process() -> bool:
+    """dbt runs in this process unless IPRE_TEST_DBT_SUBPROCESS=1."""
+    return os.environ.get("IPRE_TEST_DBT_SUBPROCESS", "") != "1"
+
+
+# Vars that dbt renders while parsing, so that a manifest holds their values: the YAML under
+# models/ and python_models/ renders them into data test arguments, model configs (the
+# Python models read theirs from the config), source relations (<entity>_relation) and unit
+# tests' `enabled:` (<entity>_path); raw_input_kind (macros/raw_input.sql) picks each
+# raw_file_<entity> model's ref or source from <entity>_path and <entity>_relation; a negative
+# window_days stops the parse (models/marts/basket/basket_window.sql). Every other var is
+# only read when a model is compiled for a run, with that run's --vars. A manifest is reused
+# for a build only if these vars have the values it was parsed with (parse_key);
+# test_dbt_in_process.py fails when the project's YAML renders a var missing here.
+ENTITY_PATH_VARS = tuple(f"{name}_path" for name in RAW_FILES)
+PARSE_TIME_VARS = (
+    *ENTITY_PATH_VARS,
+    *(f"{name}_relation" for name in RAW_FILES),
+    "top_k", "recency_cutoff_days", "reorder_min_purchases", "reorder_horizon_days",
+    "reorder_max_overdue", "reorder_top_k", "max_k", "min_cluster_customers", "elbow_threshold",
+    "feature_groups", "random_state", "n_init", "similarity_l2_ratio", "similarity_neighbours",
+    "similarity_max_products", "similarity_min_customers", "calibration_reserve",
+    "ranking_method", "window_days",
+)  # fmt: skip
+# The DuckDB file dbt writes during an in-process build: dbt-duckdb names the database after
+# the file, and the manifest holds that name (each node's database), so every build uses this
+# name and the file is moved to (and back from) the test's path around the build.
+IN_PROCESS_DB_NAME = "warehouse.duckdb"
+_UNSET = object()
+
+
+def parse_key(all_vars: Mapping[str, object]) -> tuple[object, ...]:
+    """What of the vars a parse depends on. A *_path var counts as empty, none or a file
+    (the parse only sees which; its file is read at run time), every other parse-time var by
+    its value."""
+    key: list[object] = []
+    for name in PARSE_TIME_VARS:
+        value = all_vars.get(name, _UNSET)
+        if name in ENTITY_PATH_VARS and value is not _UNSET:
+            text = str(value).strip()
+            value = text if text in ("", "none") else "<file>"
+        key.append(json.dumps(value, sort_keys=True, default=str) if value is not _UNSET else None)
+    return tuple(key)
+
+
+# parse_key -> the pickled manifest a parse with such vars produced, for this worker
+_MANIFESTS: dict[tuple[object, ...], bytes] = {}
+# how this worker's in-process invocations went: parses, reuses of a cached manifest
+DBT_STATS = {"parses": 0, "reuses": 0}
+
+
+@contextmanager
+def _process_state(env: Mapping[str, str]) -> Iterator[None]:
+    """os.environ updated with env, the project root as cwd and first on sys.path, restored
+    afterwards (the tests of a worker run one after another)."""
+    saved_env = dict(os.environ)
+    saved_cwd = os.getcwd()
+    saved_path = list(sys.path)
+    os.environ.update(env)
+    os.chdir(ROOT)
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    try:
+        yield
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+        sys.path[:] = saved_path
+
+
+def _close_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in the process after an invocation,
+    so the file is complete and free for the test (and the next build) to open."""
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            environment.close()
+
+
+def _invoke(args: list[str], manifest: object | None, output: list[str]) -> tuple[int, object]:
+    """dbtRunner(manifest).invoke(args); appends the console's lines to output. Returns the
+    CLI's exit code (0, 1 for failed nodes, 2 for an error) and the result."""
+    from dbt.cli.main import dbtRunner
+
+    def collect(event: object) -> None:
+        info = event.info  # type: ignore[attr-defined]
+        if info.level in ("info", "warn", "error") and info.msg:
+            output.append(f"{info.ts.ToDatetime():%H:%M:%S}  {info.msg}")
+
+    try:
+        result = dbtRunner(manifest=manifest, callbacks=[collect]).invoke(args)  # type: ignore[arg-type]
+    finally:
+        _close_duckdb()
+    if result.exception is not None:
+        output.append(str(result.exception))
+    code = 0 if result.success else (2 if result.exception is not None else 1)
+    return code, result.result
+
+
+def _dbt_in_process(
+    args: list[str], all_vars: Mapping[str, object], env: Mapping[str, str], db_path: Path,
+    work: Path,
+) -> tuple[int, str]:  # fmt: skip
+    """`dbt <args>` in this process into db_path, reusing this worker's manifest for the
+    parse-time vars; returns the exit code and the console output."""
+    work.mkdir(parents=True, exist_ok=True)
+    built = work / IN_PROCESS_DB_NAME
+    moves = [(db_path, built), (_wal(db_path), _wal(built))]
+    for path, alias in moves:
+        if path.exists():
+            os.replace(path, alias)
+    output: list[str] = []
+    try:
+        with _process_state({**env, "IPRE_DUCKDB_PATH": str(built)}):
+            key = parse_key(all_vars)
+            if key not in _MANIFESTS:
+                code, manifest = _invoke(["parse", "--vars", args[2]], None, output)
+                if code != 0:
+                    return code, "\n".join(output)
+                _MANIFESTS[key] = pickle.dumps(manifest)
+                DBT_STATS["parses"] += 1
+            else:
+                DBT_STATS["reuses"] += 1
+            # a fresh copy for each invocation: a run compiles into its manifest's nodes
+            code, _ = _invoke(args, pickle.loads(_MANIFESTS[key]), output)
+            return code, "\n".join(output)
+    finally:
+        for path, alias in moves:
+            if alias.exists():
+                os.replace(alias, path)
+
+
+def _wal(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".wal")
 
 
 def rebuild_copy(
