@@ -28,6 +28,7 @@ import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -204,8 +205,10 @@ def _dbt_in_process(
     args: list[str], all_vars: Mapping[str, object], env: Mapping[str, str], db_path: Path,
     work: Path,
 ) -> tuple[int, str]:  # fmt: skip
-    """`dbt <args>` in this process into db_path, reusing this worker's manifest for the
-    parse-time vars; returns the exit code and the console output."""
+    """`dbt <args>` (args hold `--vars <all_vars as JSON>`) in this process into db_path,
+    reusing this worker's manifest for the parse-time vars; returns the exit code and the
+    console output."""
+    vars_json = args[args.index("--vars") + 1]
     work.mkdir(parents=True, exist_ok=True)
     built = work / IN_PROCESS_DB_NAME
     moves = [(db_path, built), (_wal(db_path), _wal(built))]
@@ -217,7 +220,7 @@ def _dbt_in_process(
         with _process_state({**env, "IPRE_DUCKDB_PATH": str(built)}):
             key = parse_key(all_vars)
             if key not in _MANIFESTS:
-                code, manifest = _invoke(["parse", "--vars", args[2]], None, output)
+                code, manifest = _invoke(["parse", "--vars", vars_json], None, output)
                 if code != 0:
                     return code, "\n".join(output)
                 _MANIFESTS[key] = pickle.dumps(manifest)
@@ -235,6 +238,26 @@ def _dbt_in_process(
 
 def _wal(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".wal")
+
+
+def _evaluation_run_dbt(args: Sequence[str], db_path: Path, dbt_vars: Mapping[str, Any]) -> None:
+    """ipre.evaluation.warehouse.run_dbt with dbt in this process: the same command, env,
+    files and error."""
+    from ipre.evaluation import warehouse
+
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    command = [*args, "--vars", json.dumps(dict(dbt_vars), default=str)]
+    work = db_path.parent / f"{db_path.stem}_dbt"
+    code, output = _dbt_in_process(command, dbt_vars, warehouse.dbt_env(db_path), db_path, work)
+    if code != 0:
+        tail = "\n".join(output.splitlines()[-40:])
+        raise warehouse.DbtError(f"{' '.join(command[0:2])} failed ({code}):\n{tail}")
+
+
+if in_process():  # before the test modules import it (test_evaluation_asof imports run_dbt)
+    import ipre.evaluation.warehouse as _evaluation_warehouse
+
+    _evaluation_warehouse.run_dbt = _evaluation_run_dbt
 
 
 def rebuild_copy(
