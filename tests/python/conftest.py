@@ -347,8 +347,9 @@ def ipre_build(
     db: Path, export_dir: Path, vars: Mapping[str, object] | None = None,
     dbt_args: Sequence[str] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """`ipre build` of the bundled sample (plus vars) into db, in a subprocess with its own dbt
-    target, logs and spill dirs under db's folder."""
+    """`ipre build` of the bundled sample (plus vars) into db, with its own dbt target, logs
+    and spill dirs under db's folder: in this process with the in-process dbt (its output as a
+    subprocess's), or in a subprocess when IPRE_TEST_DBT_SUBPROCESS=1."""
     work = db.parent / "work"
     env = dict(os.environ)
     env.update(
@@ -365,7 +366,53 @@ def ipre_build(
     command += ["--export-dir", str(export_dir), "--vars", json.dumps(dict(vars or {}))]
     if dbt_args:
         command += ["--", *dbt_args]
+    if in_process():
+        return _ipre_build_in_process(command, env, work)
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+
+
+def _ipre_build_in_process(
+    command: list[str], env: Mapping[str, str], work: Path
+) -> subprocess.CompletedProcess[str]:
+    """`python -m ipre.cli build ...` as ipre.build.main in this process, its dbt build
+    through _dbt_in_process; stdout and stderr captured as the subprocess's would be."""
+    import contextlib
+    import io
+    import traceback
+
+    from ipre import build
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    real_run = subprocess.run
+
+    def run(args: object, *positional: Any, **options: Any) -> object:
+        if not (isinstance(args, list) and args and args[0] == build.dbt_executable()):
+            return real_run(args, *positional, **options)  # type: ignore[call-overload]
+        dbt_env = options.get("env") or dict(os.environ)
+        vars_json = args[args.index("--vars") + 1]
+        code, output = _dbt_in_process(
+            args[1:], json.loads(vars_json), dbt_env, Path(dbt_env["IPRE_DUCKDB_PATH"]),
+            work / "dbt",
+        )  # fmt: skip
+        print(output, flush=True)  # dbt's console, on the build's stdout as in a subprocess
+        return subprocess.CompletedProcess(args, code)
+
+    with _process_state({}), contextlib.ExitStack() as stack:
+        os.environ.clear()
+        os.environ.update(env)
+        stack.enter_context(contextlib.redirect_stdout(stdout))
+        stack.enter_context(contextlib.redirect_stderr(stderr))
+        subprocess.run = run  # type: ignore[assignment]
+        try:
+            code = build.main(command[command.index("build") + 1 :])
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 1
+        except Exception:
+            traceback.print_exc()
+            code = 1
+        finally:
+            subprocess.run = real_run  # type: ignore[assignment]
+    return subprocess.CompletedProcess(command, code, stdout.getvalue(), stderr.getvalue())
 
 
 # The run history a published warehouse had before the session's build: one build recorded by
