@@ -18,12 +18,24 @@ price_bands as (
 ),
 
 customers as (
-    select customer_id, segment, region, end_use from {{ ref('stg_erp__customers') }}
+    select
+        customer_id,
+        segment,
+        region,
+        end_use
+    from {{ ref('stg_erp__customers') }}
     where quarantine_reason is null
 ),
 
 products as (
-    select product_id, brand, l2_category, l3_category, functionality, in_stock, unit_price
+    select
+        product_id,
+        brand,
+        l2_category,
+        l3_category,
+        functionality,
+        in_stock,
+        unit_price
     from {{ ref('stg_erp__products') }}
     where quarantine_reason is null
 ),
