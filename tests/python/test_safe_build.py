@@ -107,15 +107,20 @@ def test_first_build_publishes_warehouse_and_export(published: tuple[Path, Path]
 
 # Inputs that pass the preflight (they exist and have a data row) but fail inside dbt.
 FAILING_INPUTS = {
-    # a model error: the staging model cannot find its columns
-    "model_error": ("customers_path", "not_a_customer_column,other\n1,2\n", "stg_erp__customers"),
-    # an error-severity data test: every invoice is quarantined, so no reference date
-    "data_test_failure": (
+    # a model error: the raw model cannot find the required id column
+    "model_error": ("customers_path", "not_a_customer_column,other\n1,2\n", "raw_file_customers"),
+    # every invoice line is quarantined (an unknown customer, a bad date): the build stops
+    # right after staging (docs/inputs.md, "No riddles"); the masters are the sample's files
+    "all_lines_quarantined": (
         "invoices_path",
         "invoice_id,invoice_date,customer_id,product_id,quantity\n"
         "INV1,2023-02-24,NOBODY,P00248,28\nINV2,not-a-date,C00420,P00248,1\n",
-        "not_null_int_reference_date_reference_date",
+        "int_invoices_validated",
     ),
+}
+MASTER_FILES = {
+    "customers_path": str(ROOT / "seeds" / "sample" / "raw_customers.csv"),
+    "products_path": str(ROOT / "seeds" / "sample" / "raw_products.csv"),
 }
 
 
@@ -128,7 +133,7 @@ def test_failed_build_leaves_warehouse_and_export_byte_identical(
     var, content, failing_node = FAILING_INPUTS[case]
     bad = tmp_path / "input.csv"
     bad.write_text(content)
-    result = run_build(db, export_dir, vars={var: str(bad)})
+    result = run_build(db, export_dir, vars={**MASTER_FILES, var: str(bad)})
     assert result.returncode == 1
     assert f"{UNCHANGED} {db} and export {export_dir} are unchanged" in result.stderr
     assert failing_node in result.stdout  # dbt did run, and failed where expected
