@@ -63,7 +63,11 @@ def write_fixture(path: str | Path, rows: list[dict[str, Any]] | None = None) ->
     rows = fixture_rows() if rows is None else rows
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)
+    # published atomically, as `ipre export` does: a server polling the path must never see
+    # half a file (the first load of a broken export stops the server, by design)
+    partial = path.with_name(f".{path.name}.partial")
+    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), partial)
+    os.replace(partial, path)
     return path
 
 
