@@ -41,7 +41,11 @@ def test_ping_is_503_until_loaded_then_200(tmp_path: Path) -> None:
         assert status == 503 and body["error"]["code"] == "loading"
         assert srv.invoke({"customer_id": "C00000"})[0] == 503
         write_fixture(path, ROWS)  # the export appears after the server started
-        srv.wait_ready(timeout=10)
+        try:
+            srv.wait_ready(timeout=10)
+        except OSError:  # the server went away: its log says why (once seen under load)
+            print("server log:", srv.log())
+            raise
         assert srv.request("GET", "/ping") == (200, {"status": "ok"})
         assert srv.stop() == 0
 
