@@ -237,7 +237,9 @@ rejected_lines as (
         end
         {%- else -%}scans.file_path{%- endif -%}
         {%- endset %}
-        'file ' || any_value({{ file_path }}) || ' line ' || cast(rejects.line as varchar) || ': '
+        -- the file as the user named it, not the converting filesystem's URI
+        'file ' || replace(replace(any_value({{ file_path }}), 'iprexlsx://', ''), 'ipre1252://', '')
+        || ' line ' || cast(rejects.line as varchar) || ': '
         || string_agg(rejects.error_type || ' (' || rejects.error_message || ')', '; '
             order by rejects.column_idx) as reader_rejection,
         -- a line rejected only for its encoding, with no control characters, is text in
