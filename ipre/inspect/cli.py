@@ -20,7 +20,8 @@ import duckdb
 import yaml
 
 from ipre.inspect import render
-from ipre.inspect.inspection import Inspection, inspect_input
+from ipre.inspect.inspection import Inspection, inspect_input, loaded_column
+from ipre.inspect.known_ids import MASTERS, TOO_MANY, UnknownIds, unknown_ids
 
 PROG = "ipre inspect"
 INPUTS = ("invoices", "customers", "products", "feedback")
@@ -43,12 +44,32 @@ def given_paths(args: argparse.Namespace) -> dict[str, Path]:
     return {entity: path for entity, path in paths.items() if path is not None}
 
 
-def inspect_all(paths: dict[str, Path]) -> dict[str, Inspection]:
+def inspect_all(paths: dict[str, Path]) -> tuple[dict[str, Inspection], list[UnknownIds]]:
     with tempfile.TemporaryDirectory(prefix="ipre-inspect-") as scratch, duckdb.connect() as con:
-        return {
+        inspections = {
             entity: inspect_input(con, entity, path, Path(scratch))
             for entity, path in paths.items()
         }
+        return inspections, ids_unknown_to_masters(con, inspections)
+
+
+def ids_unknown_to_masters(
+    con: duckdb.DuckDBPyConnection, inspections: dict[str, Inspection]
+) -> list[UnknownIds]:
+    """For each id of the lines (and feedback) whose master was given: the lines it lacks."""
+    found = []
+    for entity in ("invoices", "feedback"):
+        for column, master in MASTERS.items():
+            lines, known = inspections.get(entity), inspections.get(master)
+            if lines is None or known is None:
+                continue
+            if column not in lines.match.found or column not in known.match.found:
+                continue
+            found.append(unknown_ids(
+                con, entity, column, (lines.table, loaded_column(lines, column)),
+                (known.table, loaded_column(known, column)),
+            ))  # fmt: skip
+    return [unknown for unknown in found if unknown.lines > 0]
 
 
 def shared_vars(inspections: dict[str, Inspection]) -> tuple[dict[str, Any], list[str]]:
@@ -92,15 +113,18 @@ def main(argv: list[str]) -> int:
         if not path.is_file():
             print(f"{PROG}: the {entity} file {str(path)!r} does not exist", file=sys.stderr)
             return 2
-    inspections = inspect_all(paths)
+    inspections, unknown = inspect_all(paths)
     for inspection in inspections.values():
         print("\n".join(render.section(inspection)) + "\n")
+    for ids in unknown:
+        print(ids.text())
     absent = [master for master in ("customers", "products") if master not in inspections]
     for line in render.derived_masters(inspections["invoices"], absent):
         print(line)
     if "feedback" not in inspections:
         print("feedback: none given (feedback_path: none)")
     found, problems = proposed_vars(inspections)
+    problems += [ids.problem() for ids in unknown if ids.share > TOO_MANY]
     print("\nvars:\n" + yaml.safe_dump(found, sort_keys=False, allow_unicode=True, width=100))
     if args.write:
         write_vars(args.write, found)

@@ -36,6 +36,7 @@ class Inspection:
     float_ids: dict[str, str] = field(default_factory=dict)  # spec column -> e.g. '13085.0'
     repeated_names: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    table: str = ""  # the loaded lines, in the inspecting connection (ipre.inspect.known_ids)
 
     def problems(self) -> list[str]:
         """What stops the build, each naming the var to set."""
@@ -152,6 +153,7 @@ def inspect_input(
         decimal_separator=inspection.decimal_separator,
     )
     inspection.reasons = quarantine.count_reasons(con, entity, loaded, columns)
+    inspection.table = loaded.table
     inspection.lines = line_count(con, loaded)
     inspection.seconds = time.time() - started
     return inspection

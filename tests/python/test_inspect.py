@@ -262,3 +262,23 @@ def test_parquet_is_read_as_text(tmp_path: Path, capsys: pytest.CaptureFixture[s
     code, found, _ = inspect(tmp_path, capsys, "--invoices", str(path))
     assert code == 0
     assert found["invoices_columns"] == {"product_id": "SKU", "invoice_id": "OrderID"}
+
+
+def test_ids_the_masters_do_not_know_are_counted_and_most_stop_the_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    masters = ["--customers", str(SAMPLE.parent / "raw_customers.csv"),
+               "--products", str(SAMPLE.parent / "raw_products.csv")]  # fmt: skip
+    code, _, text = inspect(tmp_path, capsys, "--invoices", str(SAMPLE), *masters)
+    # as the build quarantines them: 4 unknown_customer_id, 3 unknown_product_id
+    assert code == 0
+    assert "4 of 2,996 lines have a customer_id the customers master does not know" in text
+    assert "3 of 2,996 lines have a product_id the products master does not know" in text
+    # the master writes C00420, the lines 00420: every line would be quarantined
+    rows = sample_rows()
+    for row in rows:
+        row["customer_id"] = row["customer_id"].removeprefix("C")
+    path = write(tmp_path / "no_prefix.csv", rows)
+    code, _, text = inspect(tmp_path, capsys, "--invoices", str(path), *masters)
+    assert code == 1
+    assert "the master writes ids like 'C00001'" in text and "customers_path: none" in text
