@@ -33,29 +33,28 @@
         {{ return('') }}
     {%- endif -%}
     {%- set value = clean_text(column) -%}
-    {%- set not_iso = run_query('select count(*) from ' ~ relation ~ ' where ' ~ value
-        ~ ' is not null and ' ~ try_to_utc_timestamp(value) ~ ' is null').rows[0][0] -%}
-    {%- if not_iso == 0 -%}{{ return('') }}{%- endif -%}
-    {{ return(detected_date_format(entity, column, relation)) }}
+    {%- set counted = run_query('select count(*), coalesce(sum(case when '
+        ~ try_to_utc_timestamp(value) ~ ' is null then 1 else 0 end), 0) from ' ~ relation
+        ~ ' where ' ~ value ~ ' is not null').rows[0] -%}
+    {%- if counted[1] == 0 -%}{{ return('') }}{%- endif -%}
+    {{ return(detected_date_format(entity, column, relation, counted[0] - counted[1])) }}
 {%- endmacro %}
 
-{% macro detected_date_format(entity, column, relation) -%}
+{% macro detected_date_format(entity, column, relation, iso_lines) -%}
     {%- set candidates = date_format_candidates() -%}
     {%- set counts = [] -%}
     {%- for form in candidates -%}
         {#- %Y reads 23 as the year 23: a form only reads a value into a plausible year -#}
         {%- do counts.append('coalesce(sum(case when ' ~ parse_timestamp('value_text', form)
-            ~ " >= cast('1000-01-01' as " ~ dbt.type_timestamp() ~ ') then 1 else 0 end), 0)') -%}
+            ~ " >= cast('1000-01-01' as " ~ dbt.type_timestamp() ~ ') then line_count else 0 end), 0)') -%}
     {%- endfor -%}
-    {#- a form must read more values than ISO does: only values ISO cannot read are tried
-        (few, unless the column is in another form), so the scan stays cheap -#}
-    {%- set values_cte = 'with date_values as (select distinct ' ~ clean_text(column)
-        ~ ' as value_text from ' ~ relation ~ ' where ' ~ clean_text(column) ~ ' is not null) ' -%}
-    {%- set iso_read = run_query(values_cte ~ 'select count(' ~ try_to_utc_timestamp('value_text')
-        ~ ') from date_values').rows[0][0] -%}
-    {%- set values_cte = values_cte[:-2] ~ ' and ' ~ try_to_utc_timestamp(clean_text(column))
-        ~ ' is null) ' -%}
-    {%- set row = [iso_read] + (run_query(values_cte ~ 'select ' ~ counts | join(', ')
+    {#- a form must read more lines than ISO does; only the values ISO cannot read are tried,
+        each once with its number of lines: few in an ISO column, so the check stays one scan -#}
+    {%- set values_cte = 'with date_values as (select ' ~ clean_text(column) ~ ' as value_text,'
+        ~ ' count(*) as line_count from ' ~ relation ~ ' where ' ~ clean_text(column)
+        ~ ' is not null and ' ~ try_to_utc_timestamp(clean_text(column)) ~ ' is null'
+        ~ ' group by ' ~ clean_text(column) ~ ') ' -%}
+    {%- set row = [iso_lines] + (run_query(values_cte ~ 'select ' ~ counts | join(', ')
         ~ ' from date_values').rows[0] | list) -%}
     {%- set best = {'count': 0, 'forms': []} -%}
     {%- for form in candidates -%}
@@ -74,8 +73,8 @@
             ~ parse_timestamp('value_text', other)).rows[0][0] -%}
         {%- if differing > 0 -%}
             {{ exceptions.raise_compiler_error("The " ~ entity ~ " column " ~ column
-                ~ " is ambiguous: " ~ best.count ~ " distinct values read both as " ~ chosen
-                ~ " and as " ~ other ~ ", " ~ differing ~ " of them as different dates (no day"
+                ~ " is ambiguous: " ~ best.count ~ " lines read both as " ~ chosen
+                ~ " and as " ~ other ~ ", " ~ differing ~ " distinct values as different dates (no day"
                 ~ " above 12 settles day/month order). Set the var " ~ column ~ "_format to the one"
                 ~ " the export uses, e.g. " ~ column ~ "_format: '" ~ chosen ~ "'.") }}
         {%- endif -%}
