@@ -35,9 +35,10 @@
 {% macro check_quarantine_share(entity) -%}
     {%- if not execute or model.resource_type == 'unit_test' -%}{{ return('') }}{%- endif -%}
     {%- set limit = var('max_quarantined_share', 0.5) | float -%}
-    {%- set rows = run_query('select quarantine_reason, count(*) as line_count, min(raw_row)'
-        ~ ' from ' ~ this ~ ' group by quarantine_reason'
-        ~ ' order by line_count desc, quarantine_reason').rows -%}
+    {#- counts first, then the example of the top reason only: the raw text of every kept
+        line need not be read -#}
+    {%- set rows = run_query('select quarantine_reason, count(*) as line_count from ' ~ this
+        ~ ' group by quarantine_reason order by line_count desc, quarantine_reason').rows -%}
     {%- set totals = {'lines': 0, 'kept': 0} -%}
     {%- set top = [] -%}
     {%- for row in rows -%}
@@ -49,6 +50,8 @@
         {%- endif -%}
     {%- endfor -%}
     {%- if not top -%}{{ return('') }}{%- endif -%}
+    {%- do top.append(run_query('select min(raw_row) from ' ~ this ~ " where quarantine_reason = '"
+        ~ top[0] ~ "'").rows[0][0]) -%}
     {%- set quarantined = totals.lines - totals.kept -%}
     {%- set share = quarantined / totals.lines -%}
     {%- set example = (top[2] or '') | string -%}
