@@ -18,6 +18,8 @@ SCALES: dict[str, list[str]] = {
     "50k": ["--scale", "50k"],
     "1M": ["--lines", "1000000"],
     "10M": ["--lines", "10000000"],
+    # a distributor's catalogue (issue 22): the 10M lines over 200k products, opt-in
+    "10M-200k": ["--lines", "10000000", "--products", "200000"],
 }
 DEFAULT_SCALES = ("poc", "50k", "1M")
 

@@ -47,6 +47,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="share of rows made unusable on purpose (each lands in quarantined_rows)",
     )
     parser.add_argument("--file-prefix", default="", help="e.g. raw_ -> raw_customers.csv")
+    parser.add_argument(
+        "--products", type=int, help="catalogue size (default: grows with the lines)"
+    )
     return parser.parse_args(argv)
 
 
@@ -130,7 +133,7 @@ def _report(truth: dict[str, Any], out: Path, seconds: float) -> str:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     try:
-        params = make_params(args.scale, args.lines, args.seed, args.dirty_share)
+        params = make_params(args.scale, args.lines, args.seed, args.dirty_share, args.products)
     except ValueError as err:
         print(f"ipre generate: {err}", file=sys.stderr)
         return 2

@@ -54,7 +54,15 @@ def sizes_for_lines(n_lines: int) -> tuple[int, int]:
     return customers, products
 
 
-def make_params(scale: str | None, lines: int | None, seed: int, dirty_share: float) -> Params:
+MIN_PRODUCTS, MAX_PRODUCTS = 150, 1_000_000
+
+
+def make_params(
+    scale: str | None, lines: int | None, seed: int, dirty_share: float,
+    products: int | None = None,
+) -> Params:  # fmt: skip
+    """products: the catalogue size, instead of the one that grows with the lines (a
+    distributor's catalogue: 50k-500k products with the same Zipf-like long tail)."""
     if scale is not None:
         n_lines, n_customers, n_products = SCALES[scale]
     else:
@@ -62,6 +70,10 @@ def make_params(scale: str | None, lines: int | None, seed: int, dirty_share: fl
             raise ValueError(f"--lines must be between {MIN_LINES:,} and {MAX_LINES:,}")
         n_lines = lines
         n_customers, n_products = sizes_for_lines(lines)
+    if products is not None:
+        if not MIN_PRODUCTS <= products <= MAX_PRODUCTS:
+            raise ValueError(f"--products must be between {MIN_PRODUCTS:,} and {MAX_PRODUCTS:,}")
+        n_products = products
     if not 0.0 <= dirty_share <= 0.2:
         raise ValueError("--dirty-share must be between 0 and 0.2")
     return Params(

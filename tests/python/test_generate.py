@@ -183,6 +183,18 @@ def test_lines_scale_writes_parquet(tmp_path: Path) -> None:
     assert cli.default_format(1_000_001) == "parquet"
 
 
+def test_products_sets_the_catalogue_with_a_long_tail(tmp_path: Path) -> None:
+    assert cli.main(["--lines", "20000", "--products", "2000", "--out", str(tmp_path),
+                     "--dirty-share", "0"]) == 0  # fmt: skip
+    products, invoices = read(tmp_path, "products"), read(tmp_path, "invoices")
+    assert len(products) == 2000 and products["product_id"].is_unique
+    sold = invoices["product_id"].value_counts()
+    # a few best sellers and a long tail: the top tenth of the products sold take most lines
+    assert sold.head(200).sum() > 0.4 * len(invoices)
+    assert (sold == 1).sum() > 100
+    assert cli.main(["--lines", "2000", "--products", "10", "--out", str(tmp_path / "x")]) == 2
+
+
 def test_bundled_sample_is_current(tmp_path: Path) -> None:
     """seeds/sample must be exactly what the generator produces today, so it cannot drift."""
     run(tmp_path, "--file-prefix", "raw_")
