@@ -11,6 +11,7 @@ import json
 import math
 from pathlib import Path
 
+from bench.coverage import coverage_line
 from bench.scales import ROOT, SCALES
 
 RESULTS = ROOT / "bench" / "results"
@@ -115,6 +116,9 @@ ASSOCIATION_HEADER = [
 def print_scale(result: dict) -> None:
     print(markdown_table(SUMMARY_HEADER, [summary_row(result)]))
     print()
+    if "coverage" in result:
+        print(coverage_line(result["coverage"]))
+        print()
     print(markdown_table(STAGE_HEADER, stage_rows(result)))
     rows = association_rows(result)
     if rows:

@@ -22,6 +22,7 @@ if __package__ in (None, ""):
 
 from bench.build import ScaleWork, build_scale
 from bench.compare import compare_association
+from bench.coverage import catalogue_coverage
 from bench.machine import machine_info
 from bench.measure import run_measured
 from bench.report import print_scale
@@ -52,6 +53,7 @@ def bench_scale(scale: str) -> dict[str, object]:
     }
     result.update(build_scale(work, data_dir, os.environ.get("BENCH_TESTS", "1") != "0"))
     result["floor"] = run_floor(data_dir, work)
+    result["coverage"] = catalogue_coverage(work.warehouse)
     wants_association = os.environ.get("BENCH_ASSOCIATION", "1") != "0"
     if scale in ASSOCIATION_SCALES and wants_association and result["build"]["exit_code"] == 0:
         result["association"] = compare_association(

@@ -21,3 +21,32 @@ def test_bench_module_imports(module: str) -> None:
         env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_catalogue_coverage_counts_what_can_be_recommended(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import duckdb
+
+    monkeypatch.syspath_prepend(str(ROOT))  # bench/ is imported as make bench does
+
+    from bench.coverage import catalogue_coverage, coverage_line
+
+    db = tmp_path / "w.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("create schema staging")
+        con.execute("create table staging.stg_erp__products as select * from (values"
+                    " ('P1', null, false), ('P2', null, false), ('P3', null, true),"
+                    " ('P4', 'duplicate_row', false), ('P5', null, false))"
+                    " as t(product_id, quarantine_reason, is_excluded)")  # fmt: skip
+        con.execute("create table main.market_basket as select * from (values ('C1', 'P1'),"
+                    " ('C2', 'P1'), ('C1', 'P2'), ('C2', 'P2'), ('C1', 'P5'))"
+                    " as t(customer_id, product_id)")  # fmt: skip
+        con.execute("create table main.product_neighbours as select 'P2' as neighbour_product_id")
+        con.execute("create table main.recommendations as select * from (values ('C1', 'P2'),"
+                    " ('C2', 'P5')) as t(customer_id, recommended_product)")  # fmt: skip
+    found = catalogue_coverage(db)
+    assert found == {"catalogue": 3, "bought_by_two": 2, "modelled": 1, "recommended": 2,
+                     "top10_share": 1.0, "modelled_share": 0.5}  # fmt: skip
+    assert "1 modelled (50.0% of those)" in coverage_line(found)
+    assert catalogue_coverage(tmp_path / "absent.duckdb") == {}
