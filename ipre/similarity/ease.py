@@ -34,6 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ipre.similarity import neighbourhood
+
 WEIGHT_DECIMALS = 12
 OUTPUT_COLUMNS = (
     "evidence_kind", "evidence_id", "neighbour_product_id", "weight", "neighbour_rank"
@@ -61,11 +63,16 @@ class NeighbourParams:
         )
 
 
-def modelled_products(pairs: pd.DataFrame, params: NeighbourParams) -> list[str]:
-    """Products bought by at least min_customers customers, the max_products most bought
-    (ties by product id), in product id order."""
+def eligible_products(pairs: pd.DataFrame, params: NeighbourParams) -> pd.Series:
+    """Customer count of each product bought by at least min_customers customers."""
     counts = pairs.groupby("product_id")["customer_id"].nunique()
-    counts = counts[counts >= params.min_customers]
+    return counts[counts >= params.min_customers]
+
+
+def modelled_products(pairs: pd.DataFrame, params: NeighbourParams) -> list[str]:
+    """The dense model's products: bought by at least min_customers customers, the
+    max_products most bought (ties by product id), in product id order."""
+    counts = eligible_products(pairs, params)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return sorted(product for product, _ in ranked[: params.max_products])
 
@@ -75,11 +82,26 @@ def ease_weights(
 ) -> np.ndarray:
     """The dense EASE weight matrix B for a binary customer × column matrix; λ is l2_ratio
     times the mean count of the first `scale_columns` columns (the products; all by default)."""
-    gram = np.asarray((binary.T @ binary).todense(), dtype=np.float64)
+    gram = gram_matrix(binary)
+    return weights_from_gram(gram, ridge(gram, l2_ratio, scale_columns))
+
+
+def gram_matrix(binary: sparse.csr_matrix) -> np.ndarray:
+    return np.asarray((binary.T @ binary).todense(), dtype=np.float64)
+
+
+def ridge(gram: np.ndarray, l2_ratio: float, scale_columns: int | None = None) -> float:
+    """λ = l2_ratio × the mean count of the first `scale_columns` columns."""
     diagonal = np.diag(gram)[:scale_columns]
     l2 = l2_ratio * float(diagonal.mean()) if diagonal.size else 0.0
-    gram[np.diag_indices_from(gram)] += max(l2, 1e-9)
-    precision = np.linalg.inv(gram)
+    return max(l2, 1e-9)
+
+
+def weights_from_gram(gram: np.ndarray, l2: float) -> np.ndarray:
+    """B_ij = -P_ij / P_jj with P = (G + λI)⁻¹, B_jj = 0."""
+    regularised = gram.copy()
+    regularised[np.diag_indices_from(regularised)] += l2
+    precision = np.linalg.inv(regularised)
     weights = -precision / np.diag(precision)[np.newaxis, :]
     np.fill_diagonal(weights, 0.0)
     return weights
@@ -123,12 +145,38 @@ def product_neighbours(
     pairs: pd.DataFrame, params: NeighbourParams, side: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """customer_id × product_id purchase pairs (and optionally each customer's segment and
-    cluster) -> evidence × neighbour product weights (long table)."""
+    cluster) -> evidence × neighbour product weights (long table).
+
+    The max_products most bought products and the side columns form the dense EASE model;
+    every other product bought by min_customers customers gets its column from a ridge
+    regression on its neighbourhood (ipre.similarity.neighbourhood)."""
     pairs = pairs[["customer_id", "product_id"]].dropna().drop_duplicates().astype(str)
+    eligible = eligible_products(pairs, params)
     products = modelled_products(pairs, params)
     if len(products) < 2:
         return empty_neighbours()
-    pairs = pairs[pairs["product_id"].isin(set(products))]
+    dense = dense_model(pairs[pairs["product_id"].isin(set(products))], products, params, side)
+    table = top_neighbours(dense.weights, dense.columns, params.neighbours)
+    tail = sorted(set(eligible.index) - set(products))
+    if tail:
+        tail_table = tail_neighbours(pairs, sorted(eligible.index), tail, dense, params, side)
+        table = merged_neighbours(table, tail_table, params.neighbours)
+    return table.astype({"neighbour_rank": "int64", "weight": "float64"})
+
+
+@dataclass(frozen=True)
+class DenseModel:
+    """The dense EASE model: its columns (kind, id; products first), Gram matrix, λ and B."""
+
+    columns: list[tuple[str, str]]
+    gram: np.ndarray
+    l2: float
+    weights: np.ndarray
+
+
+def dense_model(
+    pairs: pd.DataFrame, products: list[str], params: NeighbourParams, side: pd.DataFrame | None
+) -> DenseModel:
     evidence = evidence_pairs(pairs, side)
     evidence = evidence[evidence["customer_id"].isin(set(pairs["customer_id"]))]
     side_counts = evidence[evidence["evidence_kind"] != PRODUCT].groupby(
@@ -136,6 +184,17 @@ def product_neighbours(
     )["customer_id"].nunique()
     side_columns = [key for key, count in side_counts.items() if count >= params.min_customers]
     columns = [(PRODUCT, product) for product in products] + sorted(side_columns)
+    binary = binary_matrix(evidence, columns)[0]
+    gram = gram_matrix(binary)
+    l2 = ridge(gram, params.l2_ratio, scale_columns=len(products))
+    return DenseModel(columns, gram, l2, weights_from_gram(gram, l2))
+
+
+def binary_matrix(
+    evidence: pd.DataFrame, columns: list[tuple[str, str]]
+) -> tuple[sparse.csr_matrix, list[str]]:
+    """Binary customer × column matrix of the evidence rows in `columns` (customers in id
+    order)."""
     keys = pd.MultiIndex.from_frame(evidence[["evidence_kind", "evidence_id"]])
     column = pd.MultiIndex.from_tuples(columns).get_indexer(keys)
     evidence = evidence[column >= 0]
@@ -145,9 +204,57 @@ def product_neighbours(
     binary = sparse.csr_matrix(
         (np.ones(len(evidence)), (row, column)), shape=(len(customers), len(columns))
     )
-    weights = ease_weights(binary, params.l2_ratio, scale_columns=len(products))
-    table = top_neighbours(weights, columns, params.neighbours)
-    return table.astype({"neighbour_rank": "int64", "weight": "float64"})
+    return binary, customers
+
+
+def tail_neighbours(
+    pairs: pd.DataFrame,
+    eligible: list[str],
+    tail: list[str],
+    dense: DenseModel,
+    params: NeighbourParams,
+    side: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """The tail products' EASE columns, as (evidence, neighbour, weight) rows."""
+    sides = [column for column in dense.columns if column[0] != PRODUCT]
+    columns = [(PRODUCT, product) for product in eligible] + sides
+    evidence = evidence_pairs(pairs[pairs["product_id"].isin(set(eligible))], side)
+    binary = binary_matrix(evidence, columns)[0].tocsc()
+    position = pd.Index([product for kind, product in dense.columns if kind == PRODUCT])
+    inputs = neighbourhood.TailInputs(
+        products=binary[:, : len(eligible)],
+        sides=binary[:, len(eligible):],
+        dense_position=position.get_indexer(eligible).astype(np.int64),
+        dense_gram=dense.gram[: len(position), : len(position)],
+    )
+    tail_columns = pd.Index(eligible).get_indexer(tail).astype(np.int64)
+    weights = neighbourhood.tail_weights(
+        inputs, tail_columns, dense.l2, neighbourhood.REGRESSORS, neighbourhood.ROW_KEEP
+    )
+    weight = np.round(weights.data, WEIGHT_DECIMALS)
+    keep = weight != 0
+    kinds = np.array([kind for kind, _ in columns], dtype=object)
+    ids = np.array([evidence_id for _, evidence_id in columns], dtype=object)
+    return pd.DataFrame(
+        {
+            "evidence_kind": kinds[weights.row[keep]],
+            "evidence_id": ids[weights.row[keep]],
+            "neighbour_product_id": np.array(eligible, dtype=object)[weights.col[keep]],
+            "weight": weight[keep],
+        }
+    )
+
+
+def merged_neighbours(dense: pd.DataFrame, tail: pd.DataFrame, neighbours: int) -> pd.DataFrame:
+    """Each evidence column's `neighbours` largest |weight| over both models, ties by
+    product id."""
+    rows = pd.concat([dense.drop(columns="neighbour_rank"), tail], ignore_index=True)
+    rows = rows.assign(magnitude=-rows["weight"].abs()).sort_values(
+        ["evidence_kind", "evidence_id", "magnitude", "neighbour_product_id"], kind="stable"
+    )
+    rank = rows.groupby(["evidence_kind", "evidence_id"], sort=False).cumcount() + 1
+    rows = rows.assign(neighbour_rank=rank)[rank <= neighbours]
+    return rows[list(OUTPUT_COLUMNS)].reset_index(drop=True)
 
 
 def neighbours_from_basket(
