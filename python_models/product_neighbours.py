@@ -15,6 +15,7 @@ def read_params(dbt) -> NeighbourParams:
             "similarity_neighbours": dbt.config.get("similarity_neighbours"),
             "similarity_max_products": dbt.config.get("similarity_max_products"),
             "similarity_min_customers": dbt.config.get("similarity_min_customers"),
+            "similarity_tail_regressors": dbt.config.get("similarity_tail_regressors"),
         }
     )
 

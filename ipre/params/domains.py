@@ -393,6 +393,7 @@ DOMAINS: dict[str, Domain] = {
     "similarity_neighbours": Integer(1),
     "similarity_max_products": Integer(2),
     "similarity_min_customers": Integer(1),
+    "similarity_tail_regressors": Integer(1),
     "momentum_days": Integer(0, note="0 = no momentum"),
     "calibration_reserve": Integer(0),
     # Group F: feedback calibration

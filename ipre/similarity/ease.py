@@ -52,6 +52,7 @@ class NeighbourParams:
     neighbours: int = 50
     max_products: int = 5000
     min_customers: int = 2
+    tail_regressors: int = 50
 
     @classmethod
     def from_strings(cls, values: Mapping[str, object]) -> NeighbourParams:
@@ -60,6 +61,7 @@ class NeighbourParams:
             neighbours=int(str(values["similarity_neighbours"])),
             max_products=int(str(values["similarity_max_products"])),
             min_customers=int(str(values["similarity_min_customers"])),
+            tail_regressors=int(str(values["similarity_tail_regressors"])),
         )
 
 
@@ -195,16 +197,21 @@ def binary_matrix(
 ) -> tuple[sparse.csr_matrix, list[str]]:
     """Binary customer × column matrix of the evidence rows in `columns` (customers in id
     order)."""
-    keys = pd.MultiIndex.from_frame(evidence[["evidence_kind", "evidence_id"]])
-    column = pd.MultiIndex.from_tuples(columns).get_indexer(keys)
-    evidence = evidence[column >= 0]
-    column = column[column >= 0]
-    customers = sorted(evidence["customer_id"].unique())
-    row = pd.Index(customers).get_indexer(evidence["customer_id"])
+    column = np.full(len(evidence), -1, dtype=np.int64)
+    kinds = evidence["evidence_kind"].to_numpy(dtype=object)
+    ids = evidence["evidence_id"].to_numpy(dtype=object)
+    for kind in sorted({kind for kind, _ in columns}):
+        positions = np.array([i for i, (k, _) in enumerate(columns) if k == kind])
+        known = pd.Index([evidence_id for k, evidence_id in columns if k == kind])
+        rows = np.flatnonzero(kinds == kind)
+        found = known.get_indexer(ids[rows])
+        column[rows[found >= 0]] = positions[found[found >= 0]]
+    kept = column >= 0
+    codes, customers = pd.factorize(evidence["customer_id"].to_numpy(dtype=object)[kept], sort=True)
     binary = sparse.csr_matrix(
-        (np.ones(len(evidence)), (row, column)), shape=(len(customers), len(columns))
+        (np.ones(int(kept.sum())), (codes, column[kept])), shape=(len(customers), len(columns))
     )
-    return binary, customers
+    return binary, list(customers)
 
 
 def tail_neighbours(
@@ -229,7 +236,7 @@ def tail_neighbours(
     )
     tail_columns = pd.Index(eligible).get_indexer(tail).astype(np.int64)
     weights = neighbourhood.tail_weights(
-        inputs, tail_columns, dense.l2, neighbourhood.REGRESSORS, neighbourhood.ROW_KEEP
+        inputs, tail_columns, dense.l2, params.tail_regressors, neighbourhood.ROW_KEEP
     )
     weight = np.round(weights.data, WEIGHT_DECIMALS)
     keep = weight != 0

@@ -28,11 +28,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 # Gram entries per block of columns held in memory at once (about 12 bytes each)
 BLOCK_ENTRIES = 16_000_000
-# products regressed on per tail product, and co-purchase counts kept per product row
-REGRESSORS = 100
+# co-purchase counts kept per tail product (at least similarity_tail_regressors)
 ROW_KEEP = 256
 
 
@@ -138,16 +138,9 @@ def tail_weights(
     out_rows: list[np.ndarray] = []
     out_cols: list[np.ndarray] = []
     out_weights: list[np.ndarray] = []
-    for t, product in enumerate(tail.tolist()):
-        neighbourhood = rows.index[t, :regressors]
-        neighbourhood = neighbourhood[neighbourhood >= 0].astype(np.int64)
-        sides, side_target = lookup.sides_of(product)
-        gram, target = neighbourhood_system(inputs, lookup, neighbourhood, sides, t)
-        target[len(neighbourhood):] = side_target
-        gram[np.diag_indices_from(gram)] += l2
-        out_rows.append(np.concatenate([neighbourhood, n_products + sides]))
-        out_cols.append(np.full(len(target), product, dtype=np.int64))
-        out_weights.append(np.linalg.solve(gram, target))
+    # small systems: BLAS threads would only wait on each other (measured 4x slower)
+    with threadpool_limits(limits=1, user_api="blas"):
+        solve_all(inputs, lookup, tail, l2, regressors, (out_rows, out_cols, out_weights))
     shape = (n_products + inputs.sides.shape[1], n_products)
     if not out_rows:
         return sparse.coo_matrix(shape)
@@ -155,6 +148,32 @@ def tail_weights(
         (np.concatenate(out_weights), (np.concatenate(out_rows), np.concatenate(out_cols))),
         shape=shape,
     )
+
+
+def solve_all(
+    inputs: TailInputs,
+    lookup: Lookup,
+    tail: np.ndarray,
+    l2: float,
+    regressors: int,
+    out: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]],
+) -> None:
+    """Solve each tail product's system; append its evidence rows, columns and weights."""
+    n_products = inputs.products.shape[1]
+    rows = lookup.rows
+    out_rows, out_cols, out_weights = out
+    for t, product in enumerate(tail.tolist()):
+        neighbourhood = rows.index[t, :regressors]
+        valid = np.flatnonzero(neighbourhood >= 0)
+        order = valid[np.argsort(neighbourhood[valid], kind="stable")]
+        neighbourhood = neighbourhood[order].astype(np.int64)
+        sides, side_target = lookup.sides_of(product)
+        gram = neighbourhood_system(inputs, lookup, neighbourhood, sides)
+        gram[np.diag_indices_from(gram)] += l2
+        target = np.concatenate([rows.count[t, order].astype(np.float64), side_target])
+        out_rows.append(np.concatenate([neighbourhood, n_products + sides]))
+        out_cols.append(np.full(len(target), product, dtype=np.int64))
+        out_weights.append(np.linalg.solve(gram, target))
 
 
 @dataclass(frozen=True)
@@ -192,10 +211,10 @@ def gathered(indptr: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def neighbourhood_system(
-    inputs: TailInputs, lookup: Lookup, neighbourhood: np.ndarray, sides: np.ndarray, t: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """G_NN and G_Nj for the t-th tail product over its neighbourhood products, then the
-    sides bought with it."""
+    inputs: TailInputs, lookup: Lookup, neighbourhood: np.ndarray, sides: np.ndarray
+) -> np.ndarray:
+    """G_NN over a tail product's neighbourhood products (in column order, which keeps the
+    reads of the dense Gram matrix in order), then the sides bought with it."""
     size, n_sides = len(neighbourhood), len(sides)
     gram = np.zeros((size + n_sides, size + n_sides), dtype=np.float64)
     # pairs with a tail product, from that product's kept row (symmetrised below)
@@ -214,8 +233,6 @@ def neighbourhood_system(
     in_dense = np.flatnonzero(dense >= 0)
     gram[np.ix_(in_dense, in_dense)] = inputs.dense_gram[np.ix_(dense[in_dense], dense[in_dense])]
     gram[np.arange(size), np.arange(size)] = lookup.diagonal[neighbourhood]
-    target = np.zeros(size + n_sides, dtype=np.float64)
-    target[:size] = lookup.rows.count[t, :size]
     if n_sides:
         lookup.side_position[sides] = np.arange(n_sides)
         stored, owner = gathered(lookup.side_products.indptr, neighbourhood)
@@ -226,4 +243,4 @@ def neighbourhood_system(
         gram[owner[found], size + side_at[found]] = values
         gram[size:, size:] = lookup.side_gram[np.ix_(sides, sides)]
         lookup.side_position[sides] = -1
-    return gram, target
+    return gram

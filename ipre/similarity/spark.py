@@ -39,6 +39,7 @@ SIMILARITY_VARS: tuple[str, ...] = (
     "similarity_neighbours",
     "similarity_max_products",
     "similarity_min_customers",
+    "similarity_tail_regressors",
 )
 # Spark type of each output column (DuckDB stores the pandas table as varchar, double, bigint).
 OUTPUT_TYPES: dict[str, str] = {

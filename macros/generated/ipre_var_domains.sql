@@ -68,6 +68,7 @@
 "similarity_max_products": {"choices": [], "describe": "an integer >= 2", "high": null, "kind": "integer", "low": 2, "low_open": false, "nullable": false},
 "similarity_min_customers": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
 "similarity_neighbours": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"similarity_tail_regressors": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
 "top_k": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
 "w_conf": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},
 "w_lift": {"choices": [], "describe": "a number >= 0", "high": null, "kind": "number", "low": 0, "low_open": false, "nullable": false},

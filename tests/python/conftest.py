@@ -119,7 +119,8 @@ PARSE_TIME_VARS = (
     "top_k", "recency_cutoff_days", "reorder_min_purchases", "reorder_horizon_days",
     "reorder_max_overdue", "reorder_top_k", "max_k", "min_cluster_customers", "elbow_threshold",
     "feature_groups", "random_state", "n_init", "similarity_l2_ratio", "similarity_neighbours",
-    "similarity_max_products", "similarity_min_customers", "calibration_reserve",
+    "similarity_max_products", "similarity_min_customers", "similarity_tail_regressors",
+    "calibration_reserve",
     "ranking_method", "window_days",
 )  # fmt: skip
 # The DuckDB file dbt writes during an in-process build: dbt-duckdb names the database after

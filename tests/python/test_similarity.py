@@ -128,9 +128,10 @@ def test_params_from_dbt_strings() -> None:
             "similarity_neighbours": "50",
             "similarity_max_products": "5000",
             "similarity_min_customers": "2",
+            "similarity_tail_regressors": "40",
         }
     )
-    assert params == NeighbourParams(3.0, 50, 5000, 2)
+    assert params == NeighbourParams(3.0, 50, 5000, 2, 40)
 
 
 # --- customer_similarity_scores (ipre.similarity.scoring) -------------------------------------
