@@ -94,16 +94,21 @@ def recommend(history, side, table, customers) -> dict[str, list[str]]:
     evidence, column = evidence[column >= 0], column[column >= 0]
     row = pd.Index(customers).get_indexer(evidence["customer_id"])
     has = sparse.csr_matrix((np.ones(len(row)), (row, column)), shape=(len(customers), len(keys)))
-    scores = (has @ weights).toarray()
     bought = history[history["customer_id"].isin(set(customers))]
     at = product_index.get_indexer(bought["product_id"])
     rows = pd.Index(customers).get_indexer(bought["customer_id"])
-    scores[rows[at >= 0], at[at >= 0]] = -np.inf
-    scores[scores <= 0] = -np.inf
+    seen = sparse.csr_matrix(
+        (np.ones(int((at >= 0).sum())), (rows[at >= 0], at[at >= 0])),
+        shape=(len(customers), len(products)),
+    )
     out = {}
-    for i, customer in enumerate(customers):
-        order = np.lexsort((np.arange(len(products)), -scores[i]))[:K]
-        out[customer] = [products[j] for j in order if np.isfinite(scores[i, j])]
+    for start in range(0, len(customers), 1024):
+        scores = (has[start : start + 1024] @ weights).toarray()
+        scores[seen[start : start + 1024].toarray() > 0] = -np.inf
+        scores[scores <= 0] = -np.inf
+        for i, customer in enumerate(customers[start : start + 1024]):
+            order = np.lexsort((np.arange(len(products)), -scores[i]))[:K]
+            out[customer] = [products[j] for j in order if np.isfinite(scores[i, j])]
     return out
 
 

@@ -11,7 +11,7 @@ import json
 import math
 from pathlib import Path
 
-from bench.coverage import coverage_line
+from bench.catalogue_coverage import coverage_line
 from bench.scales import ROOT, SCALES
 
 RESULTS = ROOT / "bench" / "results"

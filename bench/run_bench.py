@@ -21,8 +21,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.build import ScaleWork, build_scale
+from bench.catalogue_coverage import catalogue_coverage
 from bench.compare import compare_association
-from bench.coverage import catalogue_coverage
 from bench.machine import machine_info
 from bench.measure import run_measured
 from bench.report import print_scale

@@ -30,6 +30,8 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
+from ipre.similarity.neighbourhood_kernel import solve_tail
+
 # Gram entries per block of columns held in memory at once (about 12 bytes each)
 BLOCK_ENTRIES = 16_000_000
 # co-purchase counts kept per tail product (at least similarity_tail_regressors)
@@ -123,124 +125,29 @@ def tail_weights(
 ) -> sparse.coo_matrix:
     """EASE columns of the tail products over (products, then sides) rows: a sparse
     (products + sides) × products matrix with nonzeros in the tail products' columns only."""
-    n_products = inputs.products.shape[1]
-    rows = gram_rows(inputs.products, tail, max(row_keep, regressors))
-    lookup = Lookup(
-        rows=rows,
-        row_of=np.full(n_products + 1, -1, dtype=np.int64),
-        position=np.full(n_products + 1, -1, dtype=np.int64),
-        side_position=np.full(inputs.sides.shape[1], -1, dtype=np.int64),
-        diagonal=np.asarray(inputs.products.sum(axis=0)).ravel().astype(np.float64),
-        side_products=inputs.side_products(),
-        side_gram=inputs.side_gram(),
-    )
-    lookup.row_of[tail] = np.arange(len(tail))
-    out_rows: list[np.ndarray] = []
-    out_cols: list[np.ndarray] = []
-    out_weights: list[np.ndarray] = []
-    # small systems: BLAS threads would only wait on each other (measured 4x slower)
-    with threadpool_limits(limits=1, user_api="blas"):
-        solve_all(inputs, lookup, tail, l2, regressors, (out_rows, out_cols, out_weights))
-    shape = (n_products + inputs.sides.shape[1], n_products)
-    if not out_rows:
+    n_products, n_sides = inputs.products.shape[1], inputs.sides.shape[1]
+    shape = (n_products + n_sides, n_products)
+    if not len(tail):
         return sparse.coo_matrix(shape)
-    return sparse.coo_matrix(
-        (np.concatenate(out_weights), (np.concatenate(out_rows), np.concatenate(out_cols))),
-        shape=shape,
-    )
-
-
-def solve_all(
-    inputs: TailInputs,
-    lookup: Lookup,
-    tail: np.ndarray,
-    l2: float,
-    regressors: int,
-    out: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]],
-) -> None:
-    """Solve each tail product's system; append its evidence rows, columns and weights."""
-    n_products = inputs.products.shape[1]
-    rows = lookup.rows
-    out_rows, out_cols, out_weights = out
-    for t, product in enumerate(tail.tolist()):
-        neighbourhood = rows.index[t, :regressors]
-        valid = np.flatnonzero(neighbourhood >= 0)
-        order = valid[np.argsort(neighbourhood[valid], kind="stable")]
-        neighbourhood = neighbourhood[order].astype(np.int64)
-        sides, side_target = lookup.sides_of(product)
-        gram = neighbourhood_system(inputs, lookup, neighbourhood, sides)
-        gram[np.diag_indices_from(gram)] += l2
-        target = np.concatenate([rows.count[t, order].astype(np.float64), side_target])
-        out_rows.append(np.concatenate([neighbourhood, n_products + sides]))
-        out_cols.append(np.full(len(target), product, dtype=np.int64))
-        out_weights.append(np.linalg.solve(gram, target))
-
-
-@dataclass(frozen=True)
-class Lookup:
-    """What the tail systems read: the kept Gram rows, each product's row there and its
-    position in the current neighbourhood (-1 elsewhere; the last slot is a sentinel for the
-    -1 padding), each side's position, the products' customer counts and the side counts."""
-
-    rows: GramRows
-    row_of: np.ndarray
-    position: np.ndarray
-    side_position: np.ndarray
-    diagonal: np.ndarray
-    side_products: sparse.csc_matrix
-    side_gram: np.ndarray
-
-    def sides_of(self, product: int) -> tuple[np.ndarray, np.ndarray]:
-        """The side columns bought with the product and their counts, in side order (the
-        others would enter its column only through correlation: the trade the neighbourhood
-        makes for products too)."""
-        begin, end = self.side_products.indptr[product], self.side_products.indptr[product + 1]
-        sides = self.side_products.indices[begin:end].astype(np.int64)
-        order = np.argsort(sides)
-        return sides[order], self.side_products.data[begin:end][order].astype(np.float64)
-
-
-def gathered(indptr: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The stored positions of a compressed matrix's `members` (columns of a CSC), and which
-    member each belongs to."""
-    begin, end = indptr[members], indptr[members + 1]
-    lengths = end - begin
-    owner = np.repeat(np.arange(len(members)), lengths)
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return np.repeat(begin, lengths) + offsets, owner
-
-
-def neighbourhood_system(
-    inputs: TailInputs, lookup: Lookup, neighbourhood: np.ndarray, sides: np.ndarray
-) -> np.ndarray:
-    """G_NN over a tail product's neighbourhood products (in column order, which keeps the
-    reads of the dense Gram matrix in order), then the sides bought with it."""
-    size, n_sides = len(neighbourhood), len(sides)
-    gram = np.zeros((size + n_sides, size + n_sides), dtype=np.float64)
-    # pairs with a tail product, from that product's kept row (symmetrised below)
-    lookup.position[neighbourhood] = np.arange(size)
-    tail_members = np.flatnonzero(lookup.row_of[neighbourhood] >= 0)
-    kept = lookup.rows.index[lookup.row_of[neighbourhood[tail_members]]]
-    at = lookup.position[kept]  # the -1 padding reads the sentinel slot: -1
-    member, slot = np.nonzero(at >= 0)
-    gram[tail_members[member], at[member, slot]] = lookup.rows.count[
-        lookup.row_of[neighbourhood[tail_members]]
-    ][member, slot]
-    lookup.position[neighbourhood] = -1
-    gram[:size, :size] = np.maximum(gram[:size, :size], gram[:size, :size].T)
-    # pairs of dense-model products from the dense Gram matrix
-    dense = inputs.dense_position[neighbourhood]
-    in_dense = np.flatnonzero(dense >= 0)
-    gram[np.ix_(in_dense, in_dense)] = inputs.dense_gram[np.ix_(dense[in_dense], dense[in_dense])]
-    gram[np.arange(size), np.arange(size)] = lookup.diagonal[neighbourhood]
-    if n_sides:
-        lookup.side_position[sides] = np.arange(n_sides)
-        stored, owner = gathered(lookup.side_products.indptr, neighbourhood)
-        side_at = lookup.side_position[lookup.side_products.indices[stored]]
-        found = side_at >= 0
-        values = lookup.side_products.data[stored][found]
-        gram[size + side_at[found], owner[found]] = values
-        gram[owner[found], size + side_at[found]] = values
-        gram[size:, size:] = lookup.side_gram[np.ix_(sides, sides)]
-        lookup.side_position[sides] = -1
-    return gram
+    rows = gram_rows(inputs.products, tail, max(row_keep, regressors))
+    row_of = np.full(n_products + 1, -1, dtype=np.int64)
+    row_of[tail] = np.arange(len(tail))
+    side_products = inputs.side_products()
+    side_products.sort_indices()
+    sizes = np.minimum((rows.index >= 0).sum(axis=1), regressors)
+    sizes += np.diff(side_products.indptr)[tail]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    evidence = np.empty(offsets[-1], dtype=np.int64)
+    weights = np.empty(offsets[-1], dtype=np.float64)
+    # small systems: BLAS threads would only wait on each other
+    with threadpool_limits(limits=1, user_api="blas"):
+        solve_tail(
+            tail.astype(np.int64), rows.index, rows.count, regressors, row_of,
+            np.append(inputs.dense_position, -1).astype(np.int64), inputs.dense_gram,
+            np.asarray(inputs.products.sum(axis=0)).ravel().astype(np.float64),
+            side_products.indptr.astype(np.int64), side_products.indices.astype(np.int64),
+            side_products.data.astype(np.float64), inputs.side_gram(), float(l2), offsets,
+            evidence, weights,
+        )  # fmt: skip
+    columns = np.repeat(tail.astype(np.int64), sizes)
+    return sparse.coo_matrix((weights, (evidence, columns)), shape=shape)

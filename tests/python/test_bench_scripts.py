@@ -30,7 +30,7 @@ def test_catalogue_coverage_counts_what_can_be_recommended(
 
     monkeypatch.syspath_prepend(str(ROOT))  # bench/ is imported as make bench does
 
-    from bench.coverage import catalogue_coverage, coverage_line
+    from bench.catalogue_coverage import catalogue_coverage, coverage_line
 
     db = tmp_path / "w.duckdb"
     with duckdb.connect(str(db)) as con:
