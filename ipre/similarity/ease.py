@@ -130,19 +130,6 @@ def top_neighbours(
     return pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
 
 
-def evidence_pairs(pairs: pd.DataFrame, side: pd.DataFrame | None) -> pd.DataFrame:
-    """customer × (kind, id): the products bought, plus each customer's segment and cluster."""
-    frames = [pairs.assign(evidence_kind=PRODUCT).rename(columns={"product_id": "evidence_id"})]
-    if side is not None:
-        for kind in EVIDENCE_KINDS[1:]:
-            if kind in side.columns:
-                part = side[["customer_id", kind]].dropna().rename(columns={kind: "evidence_id"})
-                frames.append(part.assign(evidence_kind=kind))
-    columns = ["customer_id", "evidence_kind", "evidence_id"]
-    combined = pd.concat([frame[columns] for frame in frames], ignore_index=True)
-    return combined.astype(str).drop_duplicates()
-
-
 def product_neighbours(
     pairs: pd.DataFrame, params: NeighbourParams, side: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -152,101 +139,149 @@ def product_neighbours(
     The max_products most bought products and the side columns form the dense EASE model;
     every other product bought by min_customers customers gets its column from a ridge
     regression on its neighbourhood (ipre.similarity.neighbourhood)."""
-    pairs = pairs[["customer_id", "product_id"]].dropna().drop_duplicates().astype(str)
-    eligible = eligible_products(pairs, params)
-    products = modelled_products(pairs, params)
-    if len(products) < 2:
+    data = coded(pairs, side)
+    counts = np.bincount(data.product, minlength=len(data.product_ids))
+    eligible = np.flatnonzero(counts >= params.min_customers)
+    ranked = eligible[np.lexsort((eligible, -counts[eligible]))]  # code order is id order
+    dense_products = np.sort(ranked[: params.max_products])
+    if len(dense_products) < 2:
         return empty_neighbours()
-    dense = dense_model(pairs[pairs["product_id"].isin(set(products))], products, params, side)
+    dense = dense_model(data, dense_products, params)
     table = top_neighbours(dense.weights, dense.columns, params.neighbours)
-    tail = sorted(set(eligible.index) - set(products))
-    if tail:
-        tail_table = tail_neighbours(pairs, sorted(eligible.index), tail, dense, params, side)
-        table = merged_neighbours(table, tail_table, params.neighbours)
+    if len(eligible) > len(dense_products):
+        tail = tail_candidates(data, eligible, dense, params)
+        table = merged_neighbours(table, tail, params.neighbours)
     return table.astype({"neighbour_rank": "int64", "weight": "float64"})
 
 
 @dataclass(frozen=True)
+class Coded:
+    """The purchases (one row per customer × product) and the customers' sides (segment,
+    cluster) as integer codes; ids are sorted, so code order is id order."""
+
+    customer: np.ndarray
+    product: np.ndarray
+    product_ids: np.ndarray
+    side_customer: np.ndarray
+    side_column: np.ndarray
+    side_keys: list[tuple[str, str]]
+
+
+def coded(pairs: pd.DataFrame, side: pd.DataFrame | None) -> Coded:
+    pairs = pairs[["customer_id", "product_id"]].dropna()
+    customer, customer_ids = pd.factorize(as_text(pairs["customer_id"]), sort=True)
+    product, product_ids = pd.factorize(as_text(pairs["product_id"]), sort=True)
+    key = np.unique(customer.astype(np.int64) * len(product_ids) + product)
+    customer, product = np.divmod(key, max(len(product_ids), 1))
+    side_customer, side_value = [], []
+    for kind in EVIDENCE_KINDS[1:]:
+        if side is None or kind not in side.columns:
+            continue
+        part = side[["customer_id", kind]].dropna()
+        at = pd.Index(customer_ids).get_indexer(as_text(part["customer_id"]))
+        values = as_text(part[kind])
+        side_customer.append(at[at >= 0])
+        labels = [f"{kind}\x00{value}" for value in values[at >= 0]]
+        side_value.append(np.array(labels, dtype=object))
+    if side_customer:
+        value_code, keys = pd.factorize(np.concatenate(side_value), sort=True)
+        key = np.unique(np.concatenate(side_customer) * len(keys) + value_code)
+        side_rows, side_column = np.divmod(key, len(keys))
+        side_keys = [tuple(text.split("\x00", 1)) for text in keys]
+    else:
+        side_rows = side_column = np.zeros(0, dtype=np.int64)
+        side_keys = []
+    return Coded(customer, product, np.asarray(product_ids, dtype=object), side_rows,
+                 side_column, side_keys)  # fmt: skip
+
+
+def as_text(values: pd.Series) -> np.ndarray:
+    return values.astype(str).to_numpy(dtype=object)
+
+
+@dataclass(frozen=True)
 class DenseModel:
-    """The dense EASE model: its columns (kind, id; products first), Gram matrix, λ and B."""
+    """The dense EASE model: its columns (kind, id; products first), the product codes and
+    side columns (indexes into Coded.side_keys) they are, Gram matrix, λ and B."""
 
     columns: list[tuple[str, str]]
+    products: np.ndarray
+    sides: np.ndarray
     gram: np.ndarray
     l2: float
     weights: np.ndarray
 
 
-def dense_model(
-    pairs: pd.DataFrame, products: list[str], params: NeighbourParams, side: pd.DataFrame | None
-) -> DenseModel:
-    evidence = evidence_pairs(pairs, side)
-    evidence = evidence[evidence["customer_id"].isin(set(pairs["customer_id"]))]
-    side_counts = evidence[evidence["evidence_kind"] != PRODUCT].groupby(
-        ["evidence_kind", "evidence_id"]
-    )["customer_id"].nunique()
-    side_columns = [key for key, count in side_counts.items() if count >= params.min_customers]
-    columns = [(PRODUCT, product) for product in products] + sorted(side_columns)
-    binary = binary_matrix(evidence, columns)[0]
+def dense_model(data: Coded, products: np.ndarray, params: NeighbourParams) -> DenseModel:
+    """Exact EASE over the dense products and the sides of their customers that have
+    min_customers customers."""
+    in_model = np.isin(data.product, products)
+    customers = np.unique(data.customer[in_model])
+    with_customer = np.isin(data.side_customer, customers)
+    side_counts = np.bincount(data.side_column[with_customer], minlength=len(data.side_keys))
+    sides = np.flatnonzero(side_counts >= params.min_customers)
+    product_at = np.searchsorted(products, data.product[in_model])
+    side_at = pd.Index(sides).get_indexer(data.side_column[with_customer])
+    binary = coded_matrix(
+        np.concatenate([data.customer[in_model], data.side_customer[with_customer][side_at >= 0]]),
+        np.concatenate([product_at, len(products) + side_at[side_at >= 0]]),
+        len(products) + len(sides),
+    )
+    columns = [(PRODUCT, str(data.product_ids[p])) for p in products]
+    columns += [data.side_keys[s] for s in sides]
     gram = gram_matrix(binary)
     l2 = ridge(gram, params.l2_ratio, scale_columns=len(products))
-    return DenseModel(columns, gram, l2, weights_from_gram(gram, l2))
+    return DenseModel(columns, products, sides, gram, l2, weights_from_gram(gram, l2))
 
 
-def binary_matrix(
-    evidence: pd.DataFrame, columns: list[tuple[str, str]]
-) -> tuple[sparse.csr_matrix, list[str]]:
-    """Binary customer × column matrix of the evidence rows in `columns` (customers in id
-    order)."""
-    column = np.full(len(evidence), -1, dtype=np.int64)
-    kinds = evidence["evidence_kind"].to_numpy(dtype=object)
-    ids = evidence["evidence_id"].to_numpy(dtype=object)
-    for kind in sorted({kind for kind, _ in columns}):
-        positions = np.array([i for i, (k, _) in enumerate(columns) if k == kind])
-        known = pd.Index([evidence_id for k, evidence_id in columns if k == kind])
-        rows = np.flatnonzero(kinds == kind)
-        found = known.get_indexer(ids[rows])
-        column[rows[found >= 0]] = positions[found[found >= 0]]
-    kept = column >= 0
-    codes, customers = pd.factorize(evidence["customer_id"].to_numpy(dtype=object)[kept], sort=True)
-    binary = sparse.csr_matrix(
-        (np.ones(int(kept.sum())), (codes, column[kept])), shape=(len(customers), len(columns))
+def coded_matrix(rows: np.ndarray, columns: np.ndarray, width: int) -> sparse.csr_matrix:
+    """Binary matrix with a 1 at each (row, column); rows are customer codes."""
+    height = int(rows.max()) + 1 if len(rows) else 0
+    return sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(height, width)
     )
-    return binary, list(customers)
 
 
-def tail_neighbours(
-    pairs: pd.DataFrame,
-    eligible: list[str],
-    tail: list[str],
-    dense: DenseModel,
-    params: NeighbourParams,
-    side: pd.DataFrame | None,
+def tail_candidates(
+    data: Coded, eligible: np.ndarray, dense: DenseModel, params: NeighbourParams
 ) -> pd.DataFrame:
     """The tail products' EASE columns, as (evidence, neighbour, weight) rows."""
-    sides = [column for column in dense.columns if column[0] != PRODUCT]
-    columns = [(PRODUCT, product) for product in eligible] + sides
-    evidence = evidence_pairs(pairs[pairs["product_id"].isin(set(eligible))], side)
-    binary = binary_matrix(evidence, columns)[0].tocsc()
-    position = pd.Index([product for kind, product in dense.columns if kind == PRODUCT])
-    inputs = neighbourhood.TailInputs(
-        products=binary[:, : len(eligible)],
-        sides=binary[:, len(eligible):],
-        dense_position=position.get_indexer(eligible).astype(np.int64),
-        dense_gram=dense.gram[: len(position), : len(position)],
+    in_model = np.isin(data.product, eligible)
+    customers = np.unique(data.customer[in_model])
+    with_customer = np.isin(data.side_customer, customers)
+    side_at = pd.Index(dense.sides).get_indexer(data.side_column[with_customer])
+    height = int(data.customer.max()) + 1
+    products = coded_matrix(
+        data.customer[in_model], np.searchsorted(eligible, data.product[in_model]), len(eligible)
     )
-    tail_columns = pd.Index(eligible).get_indexer(tail).astype(np.int64)
+    products.resize((height, len(eligible)))
+    sides = coded_matrix(
+        data.side_customer[with_customer][side_at >= 0], side_at[side_at >= 0], len(dense.sides)
+    )
+    sides.resize((height, len(dense.sides)))
+    position = np.full(len(eligible), -1, dtype=np.int64)
+    position[np.searchsorted(eligible, dense.products)] = np.arange(len(dense.products))
+    inputs = neighbourhood.TailInputs(
+        products=products.tocsc(),
+        sides=sides.tocsc(),
+        dense_position=position,
+        dense_gram=dense.gram[: len(dense.products), : len(dense.products)],
+    )
+    tail = np.flatnonzero(position < 0)
     weights = neighbourhood.tail_weights(
-        inputs, tail_columns, dense.l2, params.tail_regressors, neighbourhood.ROW_KEEP
+        inputs, tail, dense.l2, params.tail_regressors, neighbourhood.ROW_KEEP
     )
     weight = np.round(weights.data, WEIGHT_DECIMALS)
     keep = weight != 0
-    kinds = np.array([kind for kind, _ in columns], dtype=object)
-    ids = np.array([evidence_id for _, evidence_id in columns], dtype=object)
+    kinds = np.array([PRODUCT] * len(eligible) + [data.side_keys[s][0] for s in dense.sides],
+                     dtype=object)  # fmt: skip
+    ids = np.concatenate([data.product_ids[eligible],
+                          np.array([data.side_keys[s][1] for s in dense.sides], dtype=object)])
     return pd.DataFrame(
         {
             "evidence_kind": kinds[weights.row[keep]],
             "evidence_id": ids[weights.row[keep]],
-            "neighbour_product_id": np.array(eligible, dtype=object)[weights.col[keep]],
+            "neighbour_product_id": data.product_ids[eligible][weights.col[keep]],
             "weight": weight[keep],
         }
     )
@@ -256,12 +291,17 @@ def merged_neighbours(dense: pd.DataFrame, tail: pd.DataFrame, neighbours: int) 
     """Each evidence column's `neighbours` largest |weight| over both models, ties by
     product id."""
     rows = pd.concat([dense.drop(columns="neighbour_rank"), tail], ignore_index=True)
-    rows = rows.assign(magnitude=-rows["weight"].abs()).sort_values(
-        ["evidence_kind", "evidence_id", "magnitude", "neighbour_product_id"], kind="stable"
+    evidence, _ = pd.factorize(
+        as_text(rows["evidence_kind"]) + "\x00" + as_text(rows["evidence_id"]), sort=True
     )
-    rank = rows.groupby(["evidence_kind", "evidence_id"], sort=False).cumcount() + 1
-    rows = rows.assign(neighbour_rank=rank)[rank <= neighbours]
-    return rows[list(OUTPUT_COLUMNS)].reset_index(drop=True)
+    neighbour, _ = pd.factorize(as_text(rows["neighbour_product_id"]), sort=True)
+    order = np.lexsort((neighbour, -rows["weight"].abs().to_numpy(), evidence))
+    ordered = evidence[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)])) + 1
+    chosen = order[rank <= neighbours]
+    result = rows.iloc[chosen].assign(neighbour_rank=rank[rank <= neighbours])
+    return result[list(OUTPUT_COLUMNS)].reset_index(drop=True)
 
 
 def neighbours_from_basket(
