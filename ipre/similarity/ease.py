@@ -148,10 +148,43 @@ def product_neighbours(
         return empty_neighbours()
     dense = dense_model(data, dense_products, params)
     table = top_neighbours(dense.weights, dense.columns, params.neighbours)
+    best = [strongest_dense_evidence(dense)]
     if len(eligible) > len(dense_products):
         tail = tail_candidates(data, eligible, dense, params)
-        table = merged_neighbours(table, tail, params.neighbours)
+        table = ranked_neighbours(table, tail, params.neighbours)
+        best.append(strongest_evidence(tail))
+    unreached = pd.concat(best, ignore_index=True)
+    unreached = unreached[~unreached["neighbour_product_id"].isin(table["neighbour_product_id"])]
+    if len(unreached):
+        table = ranked_neighbours(table, unreached, None)
     return table.astype({"neighbour_rank": "int64", "weight": "float64"})
+
+
+def strongest_dense_evidence(dense: DenseModel) -> pd.DataFrame:
+    """Each dense product's largest positive weight (ties: the first column)."""
+    n_products = len(dense.products)
+    weights = np.round(dense.weights[:, :n_products], WEIGHT_DECIMALS)
+    row = np.argmax(weights, axis=0)
+    weight = weights[row, np.arange(n_products)]
+    positive = np.flatnonzero(weight > 0)
+    return pd.DataFrame(
+        {
+            "evidence_kind": [dense.columns[i][0] for i in row[positive]],
+            "evidence_id": [dense.columns[i][1] for i in row[positive]],
+            "neighbour_product_id": [dense.columns[j][1] for j in positive],
+            "weight": weight[positive],
+        }
+    )
+
+
+def strongest_evidence(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each product's largest positive weight in `rows` (ties by evidence kind and id)."""
+    positive = rows[rows["weight"] > 0]
+    ordered = positive.assign(order=-positive["weight"]).sort_values(
+        ["neighbour_product_id", "order", "evidence_kind", "evidence_id"], kind="stable"
+    )
+    first = ordered.drop_duplicates("neighbour_product_id")
+    return first.drop(columns="order").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -287,10 +320,12 @@ def tail_candidates(
     )
 
 
-def merged_neighbours(dense: pd.DataFrame, tail: pd.DataFrame, neighbours: int) -> pd.DataFrame:
-    """Each evidence column's `neighbours` largest |weight| over both models, ties by
-    product id."""
-    rows = pd.concat([dense.drop(columns="neighbour_rank"), tail], ignore_index=True)
+def ranked_neighbours(
+    table: pd.DataFrame, more: pd.DataFrame, neighbours: int | None
+) -> pd.DataFrame:
+    """The rows of both, ranked within each evidence column by |weight| (ties by product
+    id), keeping the `neighbours` largest of each column (all when None)."""
+    rows = pd.concat([table.drop(columns="neighbour_rank"), more], ignore_index=True)
     evidence, _ = pd.factorize(
         as_text(rows["evidence_kind"]) + "\x00" + as_text(rows["evidence_id"]), sort=True
     )
@@ -299,8 +334,8 @@ def merged_neighbours(dense: pd.DataFrame, tail: pd.DataFrame, neighbours: int) 
     ordered = evidence[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)])) + 1
-    chosen = order[rank <= neighbours]
-    result = rows.iloc[chosen].assign(neighbour_rank=rank[rank <= neighbours])
+    kept = rank <= neighbours if neighbours is not None else np.ones(len(rank), dtype=bool)
+    result = rows.iloc[order[kept]].assign(neighbour_rank=rank[kept])
     return result[list(OUTPUT_COLUMNS)].reset_index(drop=True)
 
 

@@ -148,3 +148,23 @@ def test_the_fit_is_deterministic() -> None:
         first.sort_values(key).reset_index(drop=True),
         second.sort_values(key).reset_index(drop=True),
     )
+
+
+def test_a_product_no_evidence_ranks_high_keeps_its_strongest_evidence() -> None:
+    # with one neighbour per evidence column most products are nobody's first neighbour;
+    # each still keeps its largest positive weight, ranked after the column's first
+    pairs = long_tail_pairs(products=120, customers=300, seed=11)
+    for cap in (10_000, 30):  # dense only, and dense + tail
+        params = NeighbourParams(max_products=cap, neighbours=1)
+        table = product_neighbours(pairs, params)
+        wide = product_neighbours(pairs, NeighbourParams(max_products=cap, neighbours=10_000))
+        positive = set(wide.loc[wide["weight"] > 0, "neighbour_product_id"])
+        assert positive <= set(table["neighbour_product_id"])
+        extra = table[table["neighbour_rank"] > 1]
+        assert len(extra) and extra["neighbour_product_id"].is_unique
+        reached = set(table.loc[table["neighbour_rank"] == 1, "neighbour_product_id"])
+        assert not set(extra["neighbour_product_id"]) & reached
+        strongest = wide[wide["weight"] > 0].groupby("neighbour_product_id")["weight"].max()
+        np.testing.assert_array_equal(
+            extra["weight"].to_numpy(), strongest[extra["neighbour_product_id"]].to_numpy()
+        )
