@@ -35,12 +35,19 @@ import pandas as pd
 from scipy import sparse
 
 from ipre.similarity import neighbourhood
-
-WEIGHT_DECIMALS = 12
-OUTPUT_COLUMNS = (
-    "evidence_kind", "evidence_id", "neighbour_product_id", "weight", "neighbour_rank"
+from ipre.similarity.coded import Coded, coded, coded_matrix
+from ipre.similarity.neighbour_rows import (
+    OUTPUT_COLUMNS,
+    PRODUCT,
+    WEIGHT_DECIMALS,
+    Rows,
+    as_table,
+    dense_rows,
+    ranked,
+    strongest,
+    with_every_product_reached,
 )
-PRODUCT = "product"
+
 EVIDENCE_KINDS = (PRODUCT, "segment", "cluster")
 
 
@@ -109,27 +116,6 @@ def weights_from_gram(gram: np.ndarray, l2: float) -> np.ndarray:
     return weights
 
 
-def top_neighbours(
-    weights: np.ndarray, columns: list[tuple[str, str]], neighbours: int
-) -> pd.DataFrame:
-    """For each evidence column (row of B) its `neighbours` largest |weight| products, ties by
-    product id; columns are (kind, id) sorted, products first."""
-    is_product = np.array([kind == PRODUCT for kind, _ in columns])
-    product_columns = np.flatnonzero(is_product)
-    product_ids = [columns[j][1] for j in product_columns]
-    rows: list[tuple[str, str, str, float, int]] = []
-    for i, (kind, evidence_id) in enumerate(columns):
-        row = np.round(weights[i, product_columns], WEIGHT_DECIMALS)
-        nonzero = np.flatnonzero(row)
-        # product columns are in id order, so a stable sort on -|w| breaks ties by id
-        order = nonzero[np.argsort(-np.abs(row[nonzero]), kind="stable")][:neighbours]
-        rows.extend(
-            (kind, evidence_id, product_ids[j], float(row[j]), rank)
-            for rank, j in enumerate(order, start=1)
-        )
-    return pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
-
-
 def product_neighbours(
     pairs: pd.DataFrame, params: NeighbourParams, side: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -142,102 +128,28 @@ def product_neighbours(
     data = coded(pairs, side)
     counts = np.bincount(data.product, minlength=len(data.product_ids))
     eligible = np.flatnonzero(counts >= params.min_customers)
-    ranked = eligible[np.lexsort((eligible, -counts[eligible]))]  # code order is id order
-    dense_products = np.sort(ranked[: params.max_products])
+    ranked_by_count = eligible[np.lexsort((eligible, -counts[eligible]))]  # code = id order
+    dense_products = np.sort(ranked_by_count[: params.max_products])
     if len(dense_products) < 2:
         return empty_neighbours()
     dense = dense_model(data, dense_products, params)
-    table = top_neighbours(dense.weights, dense.columns, params.neighbours)
-    best = [strongest_dense_evidence(dense)]
+    evidence = np.concatenate([dense_products, len(data.product_ids) + dense.sides])
+    rows, best = dense_rows(dense.weights, evidence, dense_products, params.neighbours)
+    strongest_of = [best]
     if len(eligible) > len(dense_products):
-        tail = tail_candidates(data, eligible, dense, params)
-        table = ranked_neighbours(table, tail, params.neighbours)
-        best.append(strongest_evidence(tail))
-    unreached = pd.concat(best, ignore_index=True)
-    unreached = unreached[~unreached["neighbour_product_id"].isin(table["neighbour_product_id"])]
-    if len(unreached):
-        table = ranked_neighbours(table, unreached, None)
-    return table.astype({"neighbour_rank": "int64", "weight": "float64"})
-
-
-def strongest_dense_evidence(dense: DenseModel) -> pd.DataFrame:
-    """Each dense product's largest positive weight (ties: the first column)."""
-    n_products = len(dense.products)
-    weights = np.round(dense.weights[:, :n_products], WEIGHT_DECIMALS)
-    row = np.argmax(weights, axis=0)
-    weight = weights[row, np.arange(n_products)]
-    positive = np.flatnonzero(weight > 0)
-    return pd.DataFrame(
-        {
-            "evidence_kind": [dense.columns[i][0] for i in row[positive]],
-            "evidence_id": [dense.columns[i][1] for i in row[positive]],
-            "neighbour_product_id": [dense.columns[j][1] for j in positive],
-            "weight": weight[positive],
-        }
-    )
-
-
-def strongest_evidence(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each product's largest positive weight in `rows` (ties by evidence kind and id)."""
-    positive = rows[rows["weight"] > 0]
-    ordered = positive.assign(order=-positive["weight"]).sort_values(
-        ["neighbour_product_id", "order", "evidence_kind", "evidence_id"], kind="stable"
-    )
-    first = ordered.drop_duplicates("neighbour_product_id")
-    return first.drop(columns="order").reset_index(drop=True)
-
-
-@dataclass(frozen=True)
-class Coded:
-    """The purchases (one row per customer × product) and the customers' sides (segment,
-    cluster) as integer codes; ids are sorted, so code order is id order."""
-
-    customer: np.ndarray
-    product: np.ndarray
-    product_ids: np.ndarray
-    side_customer: np.ndarray
-    side_column: np.ndarray
-    side_keys: list[tuple[str, str]]
-
-
-def coded(pairs: pd.DataFrame, side: pd.DataFrame | None) -> Coded:
-    pairs = pairs[["customer_id", "product_id"]].dropna()
-    customer, customer_ids = pd.factorize(as_text(pairs["customer_id"]), sort=True)
-    product, product_ids = pd.factorize(as_text(pairs["product_id"]), sort=True)
-    key = np.unique(customer.astype(np.int64) * len(product_ids) + product)
-    customer, product = np.divmod(key, max(len(product_ids), 1))
-    side_customer, side_value = [], []
-    for kind in EVIDENCE_KINDS[1:]:
-        if side is None or kind not in side.columns:
-            continue
-        part = side[["customer_id", kind]].dropna()
-        at = pd.Index(customer_ids).get_indexer(as_text(part["customer_id"]))
-        values = as_text(part[kind])
-        side_customer.append(at[at >= 0])
-        labels = [f"{kind}\x00{value}" for value in values[at >= 0]]
-        side_value.append(np.array(labels, dtype=object))
-    if side_customer:
-        value_code, keys = pd.factorize(np.concatenate(side_value), sort=True)
-        key = np.unique(np.concatenate(side_customer) * len(keys) + value_code)
-        side_rows, side_column = np.divmod(key, len(keys))
-        side_keys = [tuple(text.split("\x00", 1)) for text in keys]
-    else:
-        side_rows = side_column = np.zeros(0, dtype=np.int64)
-        side_keys = []
-    return Coded(customer, product, np.asarray(product_ids, dtype=object), side_rows,
-                 side_column, side_keys)  # fmt: skip
-
-
-def as_text(values: pd.Series) -> np.ndarray:
-    return values.astype(str).to_numpy(dtype=object)
+        tail = tail_rows(data, eligible, dense, params)
+        rows = Rows.concat([rows, tail])
+        strongest_of.append(strongest(tail))
+    rows, rank = ranked(rows, params.neighbours)
+    rows, rank = with_every_product_reached(rows, rank, Rows.concat(strongest_of))
+    return as_table(rows, rank, data)
 
 
 @dataclass(frozen=True)
 class DenseModel:
-    """The dense EASE model: its columns (kind, id; products first), the product codes and
-    side columns (indexes into Coded.side_keys) they are, Gram matrix, λ and B."""
+    """The dense EASE model: its product codes, side columns (indexes into
+    Coded.side_keys), Gram matrix (products, then sides), λ and B."""
 
-    columns: list[tuple[str, str]]
     products: np.ndarray
     sides: np.ndarray
     gram: np.ndarray
@@ -253,43 +165,42 @@ def dense_model(data: Coded, products: np.ndarray, params: NeighbourParams) -> D
     with_customer = np.isin(data.side_customer, customers)
     side_counts = np.bincount(data.side_column[with_customer], minlength=len(data.side_keys))
     sides = np.flatnonzero(side_counts >= params.min_customers)
-    product_at = np.searchsorted(products, data.product[in_model])
-    side_at = pd.Index(sides).get_indexer(data.side_column[with_customer])
+    side_at = np.searchsorted(sides, data.side_column[with_customer])
+    side_at[side_at >= len(sides)] = 0
+    known = sides[side_at] == data.side_column[with_customer] if len(sides) else side_at < 0
     binary = coded_matrix(
-        np.concatenate([data.customer[in_model], data.side_customer[with_customer][side_at >= 0]]),
-        np.concatenate([product_at, len(products) + side_at[side_at >= 0]]),
+        np.concatenate([data.customer[in_model], data.side_customer[with_customer][known]]),
+        np.concatenate(
+            [np.searchsorted(products, data.product[in_model]), len(products) + side_at[known]]
+        ),
         len(products) + len(sides),
     )
-    columns = [(PRODUCT, str(data.product_ids[p])) for p in products]
-    columns += [data.side_keys[s] for s in sides]
     gram = gram_matrix(binary)
     l2 = ridge(gram, params.l2_ratio, scale_columns=len(products))
-    return DenseModel(columns, products, sides, gram, l2, weights_from_gram(gram, l2))
+    return DenseModel(products, sides, gram, l2, weights_from_gram(gram, l2))
 
 
-def coded_matrix(rows: np.ndarray, columns: np.ndarray, width: int) -> sparse.csr_matrix:
-    """Binary matrix with a 1 at each (row, column); rows are customer codes."""
-    height = int(rows.max()) + 1 if len(rows) else 0
-    return sparse.csr_matrix(
-        (np.ones(len(rows)), (rows, columns)), shape=(height, width)
-    )
-
-
-def tail_candidates(
+def tail_rows(
     data: Coded, eligible: np.ndarray, dense: DenseModel, params: NeighbourParams
-) -> pd.DataFrame:
-    """The tail products' EASE columns, as (evidence, neighbour, weight) rows."""
+) -> Rows:
+    """The tail products' EASE columns (every weight, rounded, zeros dropped)."""
+    n_products = len(data.product_ids)
     in_model = np.isin(data.product, eligible)
     customers = np.unique(data.customer[in_model])
     with_customer = np.isin(data.side_customer, customers)
-    side_at = pd.Index(dense.sides).get_indexer(data.side_column[with_customer])
+    side_at = np.searchsorted(dense.sides, data.side_column[with_customer])
+    side_at[side_at >= len(dense.sides)] = 0
+    known = (
+        dense.sides[side_at] == data.side_column[with_customer]
+        if len(dense.sides) else side_at < 0
+    )  # fmt: skip
     height = int(data.customer.max()) + 1
     products = coded_matrix(
         data.customer[in_model], np.searchsorted(eligible, data.product[in_model]), len(eligible)
     )
     products.resize((height, len(eligible)))
     sides = coded_matrix(
-        data.side_customer[with_customer][side_at >= 0], side_at[side_at >= 0], len(dense.sides)
+        data.side_customer[with_customer][known], side_at[known], len(dense.sides)
     )
     sides.resize((height, len(dense.sides)))
     position = np.full(len(eligible), -1, dtype=np.int64)
@@ -300,43 +211,14 @@ def tail_candidates(
         dense_position=position,
         dense_gram=dense.gram[: len(dense.products), : len(dense.products)],
     )
-    tail = np.flatnonzero(position < 0)
     weights = neighbourhood.tail_weights(
-        inputs, tail, dense.l2, params.tail_regressors, neighbourhood.ROW_KEEP
-    )
+        inputs, np.flatnonzero(position < 0), dense.l2, params.tail_regressors,
+        neighbourhood.ROW_KEEP,
+    )  # fmt: skip
     weight = np.round(weights.data, WEIGHT_DECIMALS)
     keep = weight != 0
-    kinds = np.array([PRODUCT] * len(eligible) + [data.side_keys[s][0] for s in dense.sides],
-                     dtype=object)  # fmt: skip
-    ids = np.concatenate([data.product_ids[eligible],
-                          np.array([data.side_keys[s][1] for s in dense.sides], dtype=object)])
-    return pd.DataFrame(
-        {
-            "evidence_kind": kinds[weights.row[keep]],
-            "evidence_id": ids[weights.row[keep]],
-            "neighbour_product_id": data.product_ids[eligible][weights.col[keep]],
-            "weight": weight[keep],
-        }
-    )
-
-
-def ranked_neighbours(
-    table: pd.DataFrame, more: pd.DataFrame, neighbours: int | None
-) -> pd.DataFrame:
-    """The rows of both, ranked within each evidence column by |weight| (ties by product
-    id), keeping the `neighbours` largest of each column (all when None)."""
-    rows = pd.concat([table.drop(columns="neighbour_rank"), more], ignore_index=True)
-    evidence, _ = pd.factorize(
-        as_text(rows["evidence_kind"]) + "\x00" + as_text(rows["evidence_id"]), sort=True
-    )
-    neighbour, _ = pd.factorize(as_text(rows["neighbour_product_id"]), sort=True)
-    order = np.lexsort((neighbour, -rows["weight"].abs().to_numpy(), evidence))
-    ordered = evidence[order]
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)])) + 1
-    kept = rank <= neighbours if neighbours is not None else np.ones(len(rank), dtype=bool)
-    result = rows.iloc[order[kept]].assign(neighbour_rank=rank[kept])
-    return result[list(OUTPUT_COLUMNS)].reset_index(drop=True)
+    evidence_codes = np.concatenate([eligible, n_products + dense.sides])
+    return Rows(evidence_codes[weights.row[keep]], eligible[weights.col[keep]], weight[keep])
 
 
 def neighbours_from_basket(

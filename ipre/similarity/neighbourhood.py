@@ -30,7 +30,7 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from ipre.similarity.neighbourhood_kernel import solve_tail
+from ipre.similarity.neighbourhood_kernel import keep_largest, solve_tail
 
 # Gram entries per block of columns held in memory at once (about 12 bytes each)
 BLOCK_ENTRIES = 16_000_000
@@ -83,19 +83,6 @@ def column_blocks(cost: np.ndarray, budget: int = BLOCK_ENTRIES) -> list[tuple[i
     return blocks
 
 
-def largest_counts(columns: np.ndarray, values: np.ndarray, keep: int) -> np.ndarray:
-    """Positions of the `keep` largest values, largest first, ties by column."""
-    if len(values) > keep:
-        threshold = np.partition(values, len(values) - keep)[len(values) - keep]
-        above = np.flatnonzero(values > threshold)
-        tied = np.flatnonzero(values == threshold)
-        tied = tied[np.argsort(columns[tied], kind="stable")][: keep - len(above)]
-        chosen = np.concatenate([above, tied])
-    else:
-        chosen = np.arange(len(values))
-    return chosen[np.lexsort((columns[chosen], -values[chosen]))]
-
-
 def gram_rows(products: sparse.csc_matrix, rows: np.ndarray, keep: int) -> GramRows:
     """For each product in `rows`, its `keep` largest co-purchase counts with other products
     (G = XᵀX off the diagonal), computed a block of rows at a time."""
@@ -108,15 +95,11 @@ def gram_rows(products: sparse.csc_matrix, rows: np.ndarray, keep: int) -> GramR
     for start, stop in column_blocks(cost):
         block = (by_product[rows[start:stop]] @ by_customer).tocsr()
         block.sort_indices()
-        for offset in range(stop - start):
-            row = start + offset
-            begin, end = block.indptr[offset], block.indptr[offset + 1]
-            columns, values = block.indices[begin:end], block.data[begin:end]
-            off_diagonal = columns != rows[row]
-            columns, values = columns[off_diagonal], values[off_diagonal]
-            chosen = largest_counts(columns, values, keep)
-            index[row, : len(chosen)] = columns[chosen]
-            count[row, : len(chosen)] = values[chosen]
+        keep_largest(
+            block.indptr.astype(np.int64), block.indices.astype(np.int64),
+            block.data.astype(np.float32), rows[start:stop].astype(np.int64), keep, start,
+            index, count,
+        )  # fmt: skip
     return GramRows(index=index, count=count)
 
 

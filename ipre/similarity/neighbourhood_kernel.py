@@ -94,3 +94,35 @@ def solve_tail(
             out_rows[start + m + s] = n_products + sides[s]
         for i in range(n):
             out_weights[start + i] = weights[i]
+
+
+@njit(cache=True)
+def keep_largest(indptr, indices, data, own, keep, start, out_index, out_count):  # fmt: skip
+    """For each row r of a CSR block (columns sorted), its `keep` largest values other than
+    column own[r], largest first, ties by column, written to out_*[start + r]."""
+    for r in range(len(indptr) - 1):
+        columns = indices[indptr[r] : indptr[r + 1]]
+        values = data[indptr[r] : indptr[r + 1]]
+        mask = columns != own[r]
+        columns = columns[mask]
+        values = values[mask]
+        n = len(values)
+        chosen = np.arange(n)
+        if n > keep:
+            threshold = np.partition(values, n - keep)[n - keep]
+            chosen = np.empty(keep, np.int64)
+            m = 0
+            for i in range(n):
+                if values[i] > threshold:
+                    chosen[m] = i
+                    m += 1
+            for i in range(n):
+                if m < keep and values[i] == threshold:
+                    chosen[m] = i
+                    m += 1
+        # chosen is in column order within each value group: a stable sort by -value
+        # leaves ties by column
+        order = np.argsort(-values[chosen], kind="mergesort")
+        for k in range(len(chosen)):
+            out_index[start + r, k] = columns[chosen[order[k]]]
+            out_count[start + r, k] = values[chosen[order[k]]]

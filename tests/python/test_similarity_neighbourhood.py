@@ -13,7 +13,6 @@ from ipre.similarity.neighbourhood import (
     TailInputs,
     column_blocks,
     gram_rows,
-    largest_counts,
     tail_weights,
 )
 
@@ -34,13 +33,6 @@ def inputs_for(dense: np.ndarray, sides: np.ndarray, head: list[int]) -> TailInp
     )
 
 
-def test_largest_counts_orders_by_count_then_column() -> None:
-    columns = np.array([9, 3, 7, 1, 5])
-    values = np.array([2.0, 5.0, 2.0, 2.0, 1.0])
-    assert columns[largest_counts(columns, values, 3)].tolist() == [3, 1, 7]
-    assert columns[largest_counts(columns, values, 10)].tolist() == [3, 1, 7, 9, 5]
-
-
 def test_column_blocks_stay_within_the_budget() -> None:
     assert column_blocks(np.array([3, 3, 3, 10, 1]), budget=6) == [(0, 2), (2, 3), (3, 4), (4, 5)]
     assert column_blocks(np.array([], dtype=np.int64), budget=6) == []
@@ -52,7 +44,7 @@ def test_gram_rows_are_the_off_diagonal_co_purchase_counts_in_any_block_size(mon
     rows = np.array([0, 4, 11])
     for budget in (1, 10**9):
         monkeypatch.setattr("ipre.similarity.neighbourhood.BLOCK_ENTRIES", budget)
-        kept = gram_rows(sparse.csc_matrix(dense), rows, keep=4)
+        kept = gram_rows(sparse.csc_matrix(dense), rows, keep=4)  # ties among the counts
         for r, product in enumerate(rows):
             expected = np.delete(gram[product], product)
             columns = np.delete(np.arange(12), product)

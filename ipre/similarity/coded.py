@@ -1,0 +1,70 @@
+"""Purchases and sides as integer codes: the similarity model never looks strings up again.
+
+Ids are factorised once, sorted, so code order is id order and every "ties by product id" rule
+is a comparison of integers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+SIDE_KINDS = ("segment", "cluster")
+
+
+@dataclass(frozen=True)
+class Coded:
+    """The purchases (one row per customer × product) and the customers' sides (segment,
+    cluster) as integer codes; ids are sorted, so code order is id order."""
+
+    customer: np.ndarray
+    product: np.ndarray
+    product_ids: np.ndarray
+    side_customer: np.ndarray
+    side_column: np.ndarray
+    side_keys: list[tuple[str, str]]
+
+
+def coded(pairs: pd.DataFrame, side: pd.DataFrame | None) -> Coded:
+    pairs = pairs[["customer_id", "product_id"]].dropna()
+    customer, customer_ids = pd.factorize(as_text(pairs["customer_id"]), sort=True)
+    product, product_ids = pd.factorize(as_text(pairs["product_id"]), sort=True)
+    key = np.unique(customer.astype(np.int64) * len(product_ids) + product)
+    customer, product = np.divmod(key, max(len(product_ids), 1))
+    side_customer, side_value = [], []
+    for kind in SIDE_KINDS:
+        if side is None or kind not in side.columns:
+            continue
+        part = side[["customer_id", kind]].dropna()
+        at = pd.Index(customer_ids).get_indexer(as_text(part["customer_id"]))
+        values = as_text(part[kind])
+        side_customer.append(at[at >= 0])
+        labels = [f"{kind}\x00{value}" for value in values[at >= 0]]
+        side_value.append(np.array(labels, dtype=object))
+    if side_customer:
+        value_code, keys = pd.factorize(np.concatenate(side_value), sort=True)
+        key = np.unique(np.concatenate(side_customer) * len(keys) + value_code)
+        side_rows, side_column = np.divmod(key, len(keys))
+        side_keys = [tuple(text.split("\x00", 1)) for text in keys]
+    else:
+        side_rows = side_column = np.zeros(0, dtype=np.int64)
+        side_keys = []
+    return Coded(customer, product, np.asarray(product_ids, dtype=object), side_rows,
+                 side_column, side_keys)  # fmt: skip
+
+
+def as_text(values: pd.Series) -> np.ndarray:
+    return values.astype(str).to_numpy(dtype=object)
+
+
+def coded_matrix(rows: np.ndarray, columns: np.ndarray, width: int) -> sparse.csr_matrix:
+    """Binary matrix with a 1 at each (row, column); rows are customer codes."""
+    height = int(rows.max()) + 1 if len(rows) else 0
+    return sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(height, width)
+    )
+
+
