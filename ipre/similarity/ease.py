@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import sparse
 
 from ipre.similarity import neighbourhood
-from ipre.similarity.coded import Coded, coded, coded_matrix
+from ipre.similarity.coded import Coded, coded, coded_matrix, members
 from ipre.similarity.neighbour_rows import (
     OUTPUT_COLUMNS,
     PRODUCT,
@@ -160,9 +160,8 @@ class DenseModel:
 def dense_model(data: Coded, products: np.ndarray, params: NeighbourParams) -> DenseModel:
     """Exact EASE over the dense products and the sides of their customers that have
     min_customers customers."""
-    in_model = np.isin(data.product, products)
-    customers = np.unique(data.customer[in_model])
-    with_customer = np.isin(data.side_customer, customers)
+    in_model = members(data.product, products, len(data.product_ids))
+    with_customer = members(data.side_customer, data.customer[in_model], data.customers)
     side_counts = np.bincount(data.side_column[with_customer], minlength=len(data.side_keys))
     sides = np.flatnonzero(side_counts >= params.min_customers)
     side_at = np.searchsorted(sides, data.side_column[with_customer])
@@ -185,16 +184,15 @@ def tail_rows(
 ) -> Rows:
     """The tail products' EASE columns (every weight, rounded, zeros dropped)."""
     n_products = len(data.product_ids)
-    in_model = np.isin(data.product, eligible)
-    customers = np.unique(data.customer[in_model])
-    with_customer = np.isin(data.side_customer, customers)
+    in_model = members(data.product, eligible, len(data.product_ids))
+    with_customer = members(data.side_customer, data.customer[in_model], data.customers)
     side_at = np.searchsorted(dense.sides, data.side_column[with_customer])
     side_at[side_at >= len(dense.sides)] = 0
     known = (
         dense.sides[side_at] == data.side_column[with_customer]
         if len(dense.sides) else side_at < 0
     )  # fmt: skip
-    height = int(data.customer.max()) + 1
+    height = data.customers
     products = coded_matrix(
         data.customer[in_model], np.searchsorted(eligible, data.product[in_model]), len(eligible)
     )

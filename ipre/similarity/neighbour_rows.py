@@ -71,17 +71,23 @@ def ranked(rows: Rows, neighbours: int | None) -> tuple[Rows, np.ndarray]:
 
 
 def strongest(rows: Rows) -> Rows:
-    """Each product's largest positive weight (ties: the smallest evidence code)."""
-    positive = rows.take(np.flatnonzero(rows.weight > 0))
-    order = np.lexsort((positive.evidence, -positive.weight, positive.product))
-    product = positive.product[order]
-    first = np.r_[True, product[1:] != product[:-1]]
-    return positive.take(order[first])
+    """Each product's largest positive weight, for rows grouped by product with ascending
+    evidence codes within a product (as the tail columns come): ties to the smallest code."""
+    if not len(rows.product):
+        return rows
+    starts = np.flatnonzero(np.r_[True, rows.product[1:] != rows.product[:-1]])
+    lengths = np.diff(np.r_[starts, len(rows.product)])
+    largest = np.maximum.reduceat(rows.weight, starts)
+    at_largest = np.flatnonzero(rows.weight == np.repeat(largest, lengths))
+    first = at_largest[np.searchsorted(at_largest, starts)]
+    return rows.take(first[rows.weight[first] > 0])
 
 
 def with_every_product_reached(rows: Rows, rank: np.ndarray, best: Rows) -> tuple[Rows, np.ndarray]:
     """Add each product's strongest evidence where the product is in no kept row."""
-    missing = best.take(np.flatnonzero(~np.isin(best.product, rows.product)))
+    reached = np.zeros(int(max(best.product.max(initial=0), rows.product.max(initial=0))) + 1, bool)
+    reached[rows.product] = True
+    missing = best.take(np.flatnonzero(~reached[best.product]))
     if not len(missing.product):
         return rows, rank
     return ranked(Rows.concat([rows, missing]), None)
