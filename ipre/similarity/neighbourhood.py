@@ -30,8 +30,6 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
-from ipre.similarity.neighbourhood_kernel import keep_largest, solve_tail
-
 # Gram entries per block of columns held in memory at once (about 12 bytes each)
 BLOCK_ENTRIES = 16_000_000
 # co-purchase counts kept per tail product (at least similarity_tail_regressors)
@@ -92,6 +90,8 @@ def gram_rows(products: sparse.csc_matrix, rows: np.ndarray, keep: int) -> GramR
     cost = (by_product[rows] @ basket_sizes).astype(np.int64)
     index = np.full((len(rows), keep), -1, dtype=np.int32)
     count = np.zeros((len(rows), keep), dtype=np.float32)
+    from ipre.similarity.neighbourhood_kernel import keep_largest  # numba: only when needed
+
     for start, stop in column_blocks(cost):
         block = (by_product[rows[start:stop]] @ by_customer).tocsr()
         block.sort_indices()
@@ -122,6 +122,8 @@ def tail_weights(
     offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
     evidence = np.empty(offsets[-1], dtype=np.int64)
     weights = np.empty(offsets[-1], dtype=np.float64)
+    from ipre.similarity.neighbourhood_kernel import solve_tail  # numba: only when needed
+
     # small systems: BLAS threads would only wait on each other
     with threadpool_limits(limits=1, user_api="blas"):
         solve_tail(
