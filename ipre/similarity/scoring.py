@@ -85,9 +85,12 @@ def score_customers(inputs: ScoringInputs, depth: int) -> pd.DataFrame:
         pd.MultiIndex.from_frame(neighbours[["evidence_kind", "evidence_id"]].astype(str))
     )
     cols = product_index.get_indexer(neighbours["neighbour_product_id"].astype(str))
-    weights = np.zeros((len(evidence_index), len(products)), dtype=np.int64)
-    weights[rows, cols] = units
-    weights_sparse = sparse.csr_matrix(weights)
+    weights_sparse = sparse.csr_matrix(
+        (units, (rows, cols)), shape=(len(evidence_index), len(products)), dtype=np.int64
+    )
+    weights_sparse.eliminate_zeros()
+    weights_sparse.sort_indices()
+    weights = WeightLookup.of(weights_sparse)
     is_product_evidence = evidence_index.get_level_values(0) == PRODUCT
     evidence_names = evidence_index.get_level_values(1).to_numpy()
 
@@ -141,10 +144,34 @@ def score_customers(inputs: ScoringInputs, depth: int) -> pd.DataFrame:
     return table.loc[:, list(OUTPUT_COLUMNS)].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class WeightLookup:
+    """The evidence × product weights (units) as sorted keys (evidence × n_products + product)
+    and values: a lookup costs a binary search, memory grows with the kept weights only."""
+
+    keys: np.ndarray
+    values: np.ndarray
+    n_products: int
+
+    @classmethod
+    def of(cls, weights: sparse.csr_matrix) -> WeightLookup:
+        rows = np.repeat(np.arange(weights.shape[0], dtype=np.int64), np.diff(weights.indptr))
+        keys = rows * weights.shape[1] + weights.indices.astype(np.int64)
+        return cls(keys, weights.data.astype(np.int64), weights.shape[1])
+
+    def at(self, items: np.ndarray, products: np.ndarray) -> np.ndarray:
+        """The weight of each (evidence, product); 0 where none is kept."""
+        keys = items.astype(np.int64) * self.n_products + products
+        if len(self.keys) == 0:
+            return np.zeros(len(keys), dtype=np.int64)
+        position = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[position] == keys, self.values[position], 0)
+
+
 def score_chunk(
     has: sparse.csr_matrix,
     bought: sparse.csr_matrix,
-    weights: np.ndarray,
+    weights: WeightLookup,
     weights_sparse: sparse.csr_matrix,
     is_product_evidence: np.ndarray,
     available: np.ndarray,
@@ -156,7 +183,7 @@ def score_chunk(
     grows with purchases × neighbours, not with customers × catalogue."""
     total = (has @ weights_sparse).tocoo()
     rows, cols, units = total.row.astype(np.int64), total.col.astype(np.int64), total.data
-    n_products = weights.shape[1]
+    n_products = weights.n_products
     bought_coo = bought.tocoo()
     bought_keys = np.sort(bought_coo.row.astype(np.int64) * n_products + bought_coo.col)
     eligible = (units > 0) & available[cols] & ~contains(bought_keys, rows * n_products + cols)
@@ -185,7 +212,7 @@ def score_chunk(
 
 def explain_pairs(
     has: sparse.csr_matrix,
-    weights: np.ndarray,
+    weights: WeightLookup,
     is_product_evidence: np.ndarray,
     rows: np.ndarray,
     cols: np.ndarray,
@@ -204,7 +231,7 @@ def explain_pairs(
     pair = np.repeat(np.arange(len(rows)), counts)
     offsets = np.arange(len(pair)) - np.repeat(np.cumsum(counts) - counts, counts)
     item = has.indices[np.repeat(has.indptr[rows], counts) + offsets]
-    value = weights[item, cols[pair]]
+    value = weights.at(item, cols[pair])
     is_product = is_product_evidence[item]
     np.add.at(group, pair[~is_product], value[~is_product])
     useful = (value > 0) & is_product
