@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import sparse
 
 from ipre.similarity.ease import PRODUCT
+from ipre.similarity.ranking_kernel import best_per_row
 
 UNITS = 10**12
 CHUNK_CUSTOMERS = 2048
@@ -189,11 +190,11 @@ def score_chunk(
     eligible = (units > 0) & available[cols] & ~contains(bought_keys, rows * n_products + cols)
     rows, cols, units = rows[eligible], cols[eligible], units[eligible]
     score = np.round(units / UNITS * momentum[cols], 12)
-    order = np.lexsort((cols, -score, rows))
-    rows, cols, units, score = rows[order], cols[order], units[order], score[order]
+    # COO of a CSR product is row by row, so each customer's candidates are contiguous
+    starts = np.searchsorted(rows, np.arange(has.shape[0] + 1))
+    kept = best_per_row(starts, score, cols, depth)
+    rows, cols, units, score = rows[kept], cols[kept], units[kept], score[kept]
     ranks = np.arange(len(rows)) - np.searchsorted(rows, rows, side="left") + 1
-    kept = ranks <= depth
-    rows, cols, units, score, ranks = rows[kept], cols[kept], units[kept], score[kept], ranks[kept]
     evidence, supporting, group = explain_pairs(has, weights, is_product_evidence, rows, cols)
     return pd.DataFrame(
         {
