@@ -156,7 +156,7 @@ eval-real-raw: install
 		EVAL_DATASET=online-retail-2009-2010-raw EVAL_DIR='$(ROOT)/target/eval-real-raw' \
 		VARS_FILE='$(REAL_RAW_VARS_FILE)' VARS='{excluded_products: $(REAL_EXCLUDED_PRODUCTS)}'
 
-## bench: pipeline benchmarks (BENCH_SCALES=poc,50k,1M by default; "all" adds 10M)
+## bench: pipeline benchmarks (BENCH_SCALES=poc,50k,1M by default; also 10M, 10M-200k, 30M; "all" = every one)
 ## -> bench/results/*.json, docs/benchmarks.png
 bench: install
 	PYTHONPATH=$(ROOT) $(BIN)/python $(ROOT)/bench/run_bench.py

@@ -20,6 +20,8 @@ SCALES: dict[str, list[str]] = {
     "10M": ["--lines", "10000000"],
     # a distributor's catalogue (issue 22): the 10M lines over 200k products, opt-in
     "10M-200k": ["--lines", "10000000", "--products", "200000"],
+    # a large distributor's three years on one machine (issue 22), opt-in
+    "30M": ["--lines", "30000000"],
 }
 DEFAULT_SCALES = ("poc", "50k", "1M")
 
