@@ -11,7 +11,7 @@ import numpy as np
 # Fixed reference (last) date: the data never depends on the wall clock.
 END_DATE = date(2026, 2, 20)
 START_DATE = date(2023, 2, 21)  # three years of history, inclusive of END_DATE
-MAX_LINES = 10_000_000
+MAX_LINES = 100_000_000  # a large distributor: issue 22
 MIN_LINES = 1_000
 PARQUET_ABOVE_LINES = 1_000_000
 
