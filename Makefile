@@ -22,7 +22,7 @@ export IPRE_VARS := $(VARS)
 VARS_FILE ?=
 export IPRE_VARS_FILE := $(if $(strip $(VARS_FILE)),$(abspath $(VARS_FILE)))
 
-.PHONY: install run build check-vars inspect export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real eval-real-raw bench bench-serve install-spark test-spark clean
+.PHONY: install run build check-vars inspect export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real eval-real-raw bench bench-ranker bench-serve install-spark test-spark clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -155,6 +155,12 @@ eval-real-raw: install
 	$(MAKE) --no-print-directory eval EVAL_CUTOFF= EVAL_CUTOFFS='$(REAL_CUTOFFS)' \
 		EVAL_DATASET=online-retail-2009-2010-raw EVAL_DIR='$(ROOT)/target/eval-real-raw' \
 		VARS_FILE='$(REAL_RAW_VARS_FILE)' VARS='{excluded_products: $(REAL_EXCLUDED_PRODUCTS)}'
+
+## bench-ranker: the learned ranker against the similarity order on the real data's as-of builds
+## at REAL_CUTOFFS, with the ablation by feature group (bench/learned_ranker.py)
+bench-ranker: install
+	$(BIN)/python bench/learned_ranker.py --vars '$(if $(filter {},$(strip $(VARS))),$(REAL_VARS),$(VARS))' \
+		--cutoffs $(REAL_CUTOFFS) --work-dir '$(ROOT)/target/learned-ranker' --ablation
 
 ## bench: pipeline benchmarks (BENCH_SCALES=poc,50k,1M by default; also 10M, 10M-200k, 30M; "all" = every one)
 ## -> bench/results/*.json, docs/benchmarks.png
