@@ -27,15 +27,15 @@
 
 {% macro ranking_method() -%}
     {%- set method = var('ranking_method') | string | trim | lower -%}
-    {%- if method not in ('similarity', 'spec') -%}
+    {%- if method not in ('similarity', 'spec', 'learned') -%}
         {{ exceptions.raise_compiler_error(
-            "var ranking_method must be 'similarity' or 'spec', got '" ~ method ~ "'") }}
+            "var ranking_method must be 'similarity', 'spec' or 'learned', got '" ~ method ~ "'") }}
     {%- endif -%}
     {{ return(method) }}
 {%- endmacro %}
 
 {% macro ranking_depth() -%}
-    {%- if ranking_method() == 'similarity' -%}
+    {%- if ranking_method() in ('similarity', 'learned') -%}
         ({{ var('top_k') }} + {{ var('calibration_reserve') }})
     {%- else -%}
         {{ var('top_k') }}

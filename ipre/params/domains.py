@@ -388,7 +388,7 @@ DOMAINS: dict[str, Domain] = {
     "max_lift_normalise": Number(1, low_open=True),
     "l3_tiebreak_margin": Number(0),
     # ranking method and the similarity model (docs/ranking.md)
-    "ranking_method": Choice("similarity", "spec"),
+    "ranking_method": Choice("similarity", "spec", "learned"),
     "similarity_l2_ratio": Number(0, low_open=True),
     "similarity_neighbours": Integer(1),
     "similarity_max_products": Integer(2),
@@ -396,6 +396,11 @@ DOMAINS: dict[str, Domain] = {
     "similarity_tail_regressors": Integer(1),
     "momentum_days": Integer(0, note="0 = no momentum"),
     "calibration_reserve": Integer(0),
+    # the learned ranker (docs/ranking.md)
+    "ranker_candidates": Integer(1),
+    "ranker_horizon_days": Integer(1, note="training labels: first purchases this soon after"),
+    "ranker_training_cutoffs": Integer(1),
+    "ranker_min_customers": Integer(1, note="labelled customers; fewer = similarity"),
     # Group F: feedback calibration
     "weight_high": Number(0),
     "weight_med_pos": Number(0),

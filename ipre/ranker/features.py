@@ -9,43 +9,23 @@ from types import MappingProxyType
 FEATURE_GROUPS = MappingProxyType(
     {
         "similarity": (
-            "evidence_score",
-            "group_evidence_score",
-            "supporting_purchases",
-            "similarity_score",
-            "similarity_rank",
-            "similarity_relative",
-            "evidence_30d",
-            "evidence_90d",
-            "evidence_frequency_weighted",
+            "evidence_score", "group_evidence_score", "supporting_purchases",
+            "similarity_rank", "similarity_relative", "evidence_30d", "evidence_90d",
         ),
         "last_invoice": ("last_invoice_score", "last_invoice_rank"),
         "segment": ("segment_share", "segment_rank"),
         "trend": (
-            "momentum",
-            "momentum_factor",
-            "window_customers",
-            "recent_customers",
-            "previous_customers",
-            "customers_7d",
-            "customers_30d",
-            "customers_90d",
-            "new_buyers_30d",
-            "new_buyers_90d",
-            "days_since_first_sale",
+            "momentum", "window_buyers", "buyers_7d", "buyers_30d", "buyers_90d",
+            "new_buyers_30d", "new_buyers_90d", "days_since_first_sale", "new_product_rank",
         ),
         "category": ("l3_share", "l2_share"),
         "price": ("unit_price", "price_ratio"),
         "customer": (
-            "rfm_recency_score",
-            "rfm_frequency_score",
-            "rfm_monetary_score",
-            "rfm_frequency",
-            "days_since_purchase",
-            "products_bought",
+            "products_bought", "purchase_days", "days_since_purchase", "days_as_customer",
+            "spend",
         ),
     }
-)
+)  # fmt: skip
 
 FEATURES: tuple[str, ...] = tuple(name for group in FEATURE_GROUPS.values() for name in group)
 GROUP_OF = MappingProxyType(

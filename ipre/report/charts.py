@@ -54,14 +54,18 @@ def coverage(rows: Rows) -> go.Figure | None:
 
 
 def sources(run: Run) -> go.Figure | None:
-    labels = {"customers_via_similarity": "Similarity", "customers_via_rules": "Association rules",
+    labels = {"customers_via_similarity": "Similarity", "customers_via_learned": "Learned ranker",
+              "customers_via_rules": "Association rules",
               "customers_via_fallback": "Category fallback"}
     values = {label: run.get(key) or 0 for key, label in labels.items()}
+    if not values["Learned ranker"]:
+        del values["Learned ranker"]  # a build without the learned ranker: no empty bar
     if not any(values.values()):
         return None
     fig = go.Figure(go.Bar(
         x=list(values.values()), y=list(values), orientation="h",
-        marker_color=[NEUTRAL, NEUTRAL, MUTED], text=[f"{v:,.0f}" for v in values.values()],
+        marker_color=[MUTED if label == "Category fallback" else NEUTRAL for label in values],
+        text=[f"{v:,.0f}" for v in values.values()],
         textposition="auto",
     ))
     fig.update_yaxes(autorange="reversed")

@@ -271,10 +271,10 @@ def empty_scores() -> pd.DataFrame:
 
 
 def ranking_depth(top_k: object, calibration_reserve: object, ranking_method: object) -> int:
-    """Candidates kept per customer: top_k, plus the reserve with the similarity method (the
-    Python side of the macro ranking_depth)."""
+    """Candidates kept per customer: top_k, plus the reserve with the similarity and learned
+    methods (the Python side of the macro ranking_depth)."""
     method = str(ranking_method).strip().lower()
-    reserve = int(str(calibration_reserve)) if method == "similarity" else 0
+    reserve = int(str(calibration_reserve)) if method in ("similarity", "learned") else 0
     return int(str(top_k)) + reserve
 
 

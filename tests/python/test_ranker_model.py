@@ -124,13 +124,13 @@ def test_the_reason_is_the_group_that_carried_the_score() -> None:
 
 def test_customer_profile_and_price_are_never_the_reason() -> None:
     contrib = pd.DataFrame(0.0, index=range(3), columns=[*FEATURES, "bias"])
-    contrib.loc[0, "rfm_frequency"] = 5.0  # the customer group: not a reason
+    contrib.loc[0, "purchase_days"] = 5.0  # the customer group: not a reason
     contrib.loc[0, "momentum"] = 0.1
     contrib.loc[1, "unit_price"] = 3.0  # only price is positive
     contrib.loc[2, "l3_share"] = 0.2
     contrib.loc[2, "evidence_score"] = 0.2  # a tie goes to the earlier group
     assert list(strongest_group(contrib)) == ["trend", FALLBACK_GROUP, "similarity"]
-    assert GROUP_OF["rfm_frequency"] == "customer"
+    assert GROUP_OF["purchase_days"] == "customer"
 
 
 def test_trend_words() -> None:

@@ -2,12 +2,23 @@
 -- fallback fills the remaining slots (docs/ranking.md), ranked per customer (primary_rank):
 --   ranking_method 'similarity' (default): int_ranking_similarity_candidates, source 'similarity'
 --   ranking_method 'spec': the §4.5 association rules (int_ranking_rule_recommendations), 'rule'
--- Both inputs are always read, so the lineage does not change with the var; the method that is
+--   ranking_method 'learned': the learned ranker (int_ranking_learned_candidates), 'learned';
+--                 when the ranker was not trained (int_ranker_model), the similarity rows
+-- Every input is always read, so the lineage does not change with the var; a method that is
 -- not chosen contributes no row.
 {%- set method = ranking_method() %}
 
 with similarity_candidates as (
     select * from {{ ref('int_ranking_similarity_candidates') }}
+),
+
+learned_candidates as (
+    select * from {{ ref('int_ranking_learned_candidates') }}
+),
+
+trained_ranker as (
+    select status from {{ ref('int_ranker_model') }}
+    where status = 'trained'
 ),
 
 rule_recommendations as (
@@ -36,7 +47,37 @@ similarity_rows as (
         cast(null as {{ type_double() }}) as l3_bonus,
         'similarity' as recommendation_source
     from similarity_candidates
-    where {{ 'true' if method == 'similarity' else 'false' }}
+    where
+        {{ 'true' if method == 'similarity' else 'false' }}
+        or (
+            {{ 'true' if method == 'learned' else 'false' }}
+            and not exists (select 1 from trained_ranker)
+        )
+),
+
+learned_rows as (
+    select
+        customer_id,
+        segment,
+        cluster_id,
+        trigger_product,
+        recommended_product,
+        l2_category,
+        l3_category,
+        cast(null as {{ type_double() }}) as support,  -- noqa: RF04
+        cast(null as {{ type_double() }}) as weighted_support,
+        cast(null as {{ type_double() }}) as confidence,
+        cast(null as {{ type_double() }}) as lift,
+        score,
+        recommended_qty,
+        reason,
+        ranker_rank as primary_rank,
+        supporting_purchases as trigger_count,
+        ranker_score as base_score,
+        cast(null as {{ type_double() }}) as l3_bonus,
+        'learned' as recommendation_source
+    from learned_candidates
+    where {{ 'true' if method == 'learned' else 'false' }}
 ),
 
 rule_rows as (
@@ -66,6 +107,8 @@ rule_rows as (
 
 final as (
     select * from similarity_rows
+    union all
+    select * from learned_rows
     union all
     select * from rule_rows
 )

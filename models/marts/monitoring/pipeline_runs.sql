@@ -13,7 +13,7 @@
     'top_k', 'coverage', 'customers_below_top_k_share', 'acceptance_rate',
     'association_rules_generated', 'customers_in_scope', 'customers_without_recommendations',
     'customers_with_nothing_left', 'customers_dropped_by_feedback', 'customers_via_similarity',
-    'customers_via_rules', 'customers_via_fallback',
+    'customers_via_rules', 'customers_via_fallback', 'customers_via_learned',
 ] %}
 {%- set coverage_statuses = ['in_scope', 'lapsed', 'never_bought', 'unknown_segment'] %}
 {%- set run_vars = {} %}

@@ -35,6 +35,10 @@ fallback_customers as (
     select distinct customer_id from {{ ref('int_ranking_fallback_candidates') }}
 ),
 
+ranker as (
+    select * from {{ ref('int_ranker_model') }}
+),
+
 published_counts as (
     select
         customer_id,
@@ -75,6 +79,8 @@ source_counts as (
             as via_similarity,
         count(distinct case when recommendation_source = 'rule' then customer_id end)
             as via_rules,
+        count(distinct case when recommendation_source = 'learned' then customer_id end)
+            as via_learned,
         count(distinct case when recommendation_source = 'fallback' then customer_id end)
             as via_fallback
     from ranked
@@ -100,6 +106,7 @@ source_counts as (
 {%- set source_metric_rows = [
     ('customers_via_similarity', 'via_similarity'),
     ('customers_via_rules', 'via_rules'),
+    ('customers_via_learned', 'via_learned'),
     ('customers_via_fallback', 'via_fallback'),
 ] %}
 
@@ -160,6 +167,18 @@ metrics as (
             'recommendations_ranked' as measured_in
         from source_counts
     {%- endfor %}
+    union all
+    -- whether the learned order is used, and why not when it is not (docs/ranking.md); only
+    -- with ranking_method 'learned'
+    select
+        'learned_ranker_trained' as metric,
+        'all' as scope,
+        case when status = 'trained' then 1 else 0 end as metric_value,
+        {{ dbt.concat(["'informational: '", 'status_reason']) }} as healthy_range,
+        null as is_healthy,
+        'int_ranker_model' as measured_in
+    from ranker
+    where {{ 'true' if ranking_method() == 'learned' else 'false' }}
 ),
 
 final as (
