@@ -11,6 +11,7 @@ FEATURE_GROUPS = MappingProxyType(
         "similarity": (
             "evidence_score", "group_evidence_score", "supporting_purchases",
             "similarity_rank", "similarity_relative", "evidence_30d", "evidence_90d",
+            "evidence_momentum", "evidence_momentum_rank",
         ),
         "last_invoice": ("last_invoice_score", "last_invoice_rank"),
         "segment": ("segment_share", "segment_rank"),

@@ -11,12 +11,15 @@ the ranker, which weighs it itself.
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
 
 from ipre.similarity import NeighbourParams, neighbours_from_basket
 from ipre.similarity.ease import empty_neighbours
 from ipre.similarity.scoring import empty_scores, scores_from_tables
 
 SNAPSHOT = "snapshot_date"
+# an empty snapshot column that is a DATE in the warehouse, as a filled one is
+NO_DATES = pd.Series(dtype=pd.ArrowDtype(pa.date32()))
 NO_CLUSTERS = pd.DataFrame(
     {"customer_id": pd.Series(dtype=str), "cluster_id": pd.Series(dtype=str)}
 )
@@ -36,7 +39,7 @@ def snapshot_neighbours(baskets: pd.DataFrame, params: NeighbourParams) -> pd.Da
         for day, rows in by_snapshot(baskets[[SNAPSHOT, "customer_id", "product_id", "segment"]])
     ]
     if not frames:
-        return empty_neighbours().assign(**{SNAPSHOT: pd.Series(dtype="datetime64[s]")})
+        return empty_neighbours().assign(**{SNAPSHOT: NO_DATES})
     return pd.concat(frames, ignore_index=True)
 
 
@@ -55,5 +58,5 @@ def snapshot_candidates(
         if day in weights
     ]
     if not frames:
-        return empty_scores().assign(**{SNAPSHOT: pd.Series(dtype="datetime64[s]")})
+        return empty_scores().assign(**{SNAPSHOT: NO_DATES})
     return pd.concat(frames, ignore_index=True)

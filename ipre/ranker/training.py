@@ -152,12 +152,16 @@ def model_row(
         "model_text": model_text,
     }
     frame = pd.DataFrame([row], columns=list(MODEL_COLUMNS))
+    # text columns typed even when null, so that the warehouse column is text (not NULL)
+    text = {
+        name: "str" for name in MODEL_COLUMNS if isinstance(row[name], str) or row[name] is None
+    }
     return frame.astype(
         {
+            **text,
             "training_customers": "int64", "training_rows": "int64",
             "validation_customers": "int64", "validation_ndcg": "float64",
-            "validation_similarity_ndcg": "float64", "validation_cutoff": "object",
-            "model_text": "object",
+            "validation_similarity_ndcg": "float64",
         }
     )  # fmt: skip
 
@@ -184,5 +188,5 @@ def score(model_table: pd.DataFrame, features: pd.DataFrame, depth: int) -> pd.D
 
 
 def empty_scores() -> pd.DataFrame:
-    frame = pd.DataFrame({name: pd.Series(dtype="object") for name in SCORE_COLUMNS})
+    frame = pd.DataFrame({name: pd.Series(dtype="str") for name in SCORE_COLUMNS})
     return frame.astype({"ranker_score": "float64", "ranker_rank": "int64"})

@@ -231,5 +231,5 @@ def neighbours_from_basket(
 
 
 def empty_neighbours() -> pd.DataFrame:
-    frame = pd.DataFrame({name: pd.Series(dtype="object") for name in OUTPUT_COLUMNS})
+    frame = pd.DataFrame({name: pd.Series(dtype="str") for name in OUTPUT_COLUMNS})
     return frame.astype({"weight": "float64", "neighbour_rank": "int64"})

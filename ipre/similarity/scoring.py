@@ -261,7 +261,7 @@ def names_or_none(names: np.ndarray, indexes: pd.Series) -> np.ndarray:
 
 
 def empty_scores() -> pd.DataFrame:
-    frame = pd.DataFrame({name: pd.Series(dtype="object") for name in OUTPUT_COLUMNS})
+    frame = pd.DataFrame({name: pd.Series(dtype="str") for name in OUTPUT_COLUMNS})
     numeric = {
         "evidence_score": "float64", "group_evidence_score": "float64",
         "supporting_purchases": "int64", "momentum": "float64",

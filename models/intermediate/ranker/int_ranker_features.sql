@@ -125,6 +125,18 @@ final as (
         ) as similarity_relative,
         recent_evidence.evidence_30d,
         recent_evidence.evidence_90d,
+        -- the similarity method's own order (evidence x momentum), as of the snapshot
+        candidates.evidence_score * demand.momentum as evidence_momentum,
+        case
+            when candidates.evidence_score is not null
+                then row_number() over (
+                    partition by candidates.snapshot_date, candidates.customer_id
+                    order by
+                        (candidates.evidence_score is null) asc,
+                        candidates.evidence_score * demand.momentum desc,
+                        candidates.product_id asc
+                )
+        end as evidence_momentum_rank,
         -- last invoice
         candidates.last_invoice_score,
         candidates.last_invoice_rank,

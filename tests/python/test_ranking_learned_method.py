@@ -1,0 +1,117 @@
+"""ranking_method: learned on the bundled sample, built by dbt: the ranker's funnel, and its
+fallback. The sample's 400 customers give far fewer labelled customers than
+ranker_min_customers (300) asks for, so the build must rank by similarity, exactly as the
+default method does, and say why. The ranker's fit and scores themselves are tested on
+planted data (test_ranker_model.py, test_ranker_training.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import RAW_FILES, build_warehouse
+
+SAMPLE_VARS = {f"{name}_path": "" for name in RAW_FILES}
+SELECT = "+recommendations +recommendations_ranked +pipeline_health"
+EXTRA = ["--resource-type", "seed", "--resource-type", "model"]
+
+
+@pytest.fixture(scope="module")
+def learned_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db_path = tmp_path_factory.mktemp("learned_method") / "learned.duckdb"
+    return build_warehouse(
+        Path("."), db_path, vars={**SAMPLE_VARS, "ranking_method": "learned"},
+        select=SELECT, command="build", extra_args=EXTRA,
+    )  # fmt: skip
+
+
+def query(db_path: Path, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+def test_too_little_history_falls_back_to_similarity_and_says_so(learned_warehouse: Path) -> None:
+    model = query(learned_warehouse, "select * from intermediate.int_ranker_model")
+    assert model["status"].tolist() == ["not_trained"]
+    reason = model["status_reason"].iloc[0]
+    assert "fewer than ranker_min_customers = 300: ranked by similarity" in reason
+    health = query(
+        learned_warehouse,
+        "select * from main.pipeline_health where metric = 'learned_ranker_trained'",
+    )
+    assert health["metric_value"].tolist() == [0.0]
+    assert health["healthy_range"].iloc[0] == f"informational: {reason}"
+    sources = query(
+        learned_warehouse, "select distinct recommendation_source from main.recommendations_ranked"
+    )
+    assert set(sources["recommendation_source"]) <= {"similarity", "fallback"}
+
+
+def test_the_fallback_is_the_similarity_method_row_for_row(
+    learned_warehouse: Path, published_sample: tuple[Path, Path]
+) -> None:
+    default_db, _ = published_sample
+    for table in ("recommendations", "recommendations_ranked"):
+        sql = f"select * from main.{table} order by customer_id, rank"
+        pd.testing.assert_frame_equal(query(learned_warehouse, sql), query(default_db, sql))
+
+
+def test_the_funnel_is_built_as_of_each_snapshot(learned_warehouse: Path) -> None:
+    snapshots = query(
+        learned_warehouse, "select * from intermediate.int_ranker_snapshots order by 1"
+    )
+    assert snapshots["snapshot_index"].tolist() == [0, 1, 2, 3]
+    gaps = snapshots["snapshot_date"].diff().dropna().dt.days
+    assert set(gaps) == {-30}
+    features = query(
+        learned_warehouse,
+        """
+        select snapshot_index, count(*) as n_rows, count(label) as labelled,
+            sum(label) as positives, max(candidate_rank) as deepest
+        from intermediate.int_ranker_features group by 1 order by 1
+        """,
+    )
+    assert features["n_rows"].gt(0).all()
+    # labels at the training snapshots only, and some of them positive
+    assert features.loc[features["snapshot_index"] == 0, "labelled"].item() == 0
+    training = features.loc[features["snapshot_index"] > 0]
+    assert (training["labelled"] == training["n_rows"]).all()
+    assert training["positives"].gt(0).all()
+    assert features["deepest"].le(100).all()
+    # a candidate was never bought by the customer before its snapshot
+    bought = query(
+        learned_warehouse,
+        """
+        select count(*) as n from intermediate.int_ranker_features as features
+        inner join intermediate.int_ranker_snapshot_baskets as baskets
+            on features.snapshot_date = baskets.snapshot_date
+            and features.customer_id = baskets.customer_id
+            and features.product_id = baskets.product_id
+        """,
+    )
+    assert bought["n"].item() == 0
+
+
+def test_a_label_is_a_purchase_the_snapshot_did_not_see(learned_warehouse: Path) -> None:
+    labels = query(
+        learned_warehouse,
+        """
+        select labels.*, snapshots.label_end_date
+        from intermediate.int_ranker_labels as labels
+        inner join intermediate.int_ranker_snapshots as snapshots using (snapshot_date)
+        """,
+    )
+    assert len(labels) > 0
+    assert (labels["first_purchase_date"] > labels["snapshot_date"]).all()
+    assert (labels["first_purchase_date"] <= labels["label_end_date"]).all()
+    seen = query(
+        learned_warehouse,
+        """
+        select count(*) as n from intermediate.int_ranker_labels as labels
+        inner join intermediate.int_ranker_snapshot_baskets as baskets
+            using (snapshot_date, customer_id, product_id)
+        """,
+    )
+    assert seen["n"].item() == 0
