@@ -177,8 +177,13 @@ bench-serve: install
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 export IPRE_SPARK_DIR ?= $(ROOT)/target/spark
 SPARK_DBT := IPRE_TARGET=spark $(DBT)
-# the dbt Python models, built on the local session by the two python -m steps of test-spark
-SPARK_PYTHON_MODELS := customer_clusters product_neighbours customer_similarity_scores
+# the dbt Python models, built on the local session by the python -m steps of test-spark
+SPARK_PYTHON_MODELS := customer_clusters product_neighbours customer_similarity_scores \
+	int_ranker_snapshot_neighbours int_ranker_similarity_candidates int_ranker_model \
+	int_ranker_scores
+# what each python -m step reads: built before it
+SPARK_FIRST := +market_basket +int_product_momentum +int_ranker_snapshot_baskets
+SPARK_SECOND := +int_ranker_features
 # pipeline_runs is not built on Spark: an append-only run history of one warehouse, with the
 # run's own id and time, so never equal across engines (docs/monitoring.md)
 SPARK_EXCLUDED_MODELS := pipeline_runs
@@ -203,11 +208,15 @@ test-spark: install-spark
 	@command -v java >/dev/null || { echo "make test-spark needs Java 17 or 21 (java on PATH)" >&2; exit 1; }
 	rm -rf $(IPRE_SPARK_DIR)
 	$(SPARK_DBT) seed
-	$(SPARK_DBT) build --select +market_basket +int_product_momentum --indirect-selection cautious \
+	$(SPARK_DBT) build --select $(SPARK_FIRST) --indirect-selection cautious \
 		--vars '$(SPARK_INPUT_VARS)'
 	IPRE_TARGET=spark $(BIN)/python -m ipre.clustering.spark
 	IPRE_TARGET=spark $(BIN)/python -m ipre.similarity.spark
-	$(SPARK_DBT) build --exclude +market_basket +int_product_momentum $(SPARK_PYTHON_MODELS) \
+	IPRE_TARGET=spark $(BIN)/python -m ipre.ranker.spark similarity
+	$(SPARK_DBT) build --select $(SPARK_SECOND) --exclude $(SPARK_FIRST) $(SPARK_PYTHON_MODELS) \
+		--indirect-selection cautious --vars '$(SPARK_INPUT_VARS)'
+	IPRE_TARGET=spark $(BIN)/python -m ipre.ranker.spark model
+	$(SPARK_DBT) build --exclude $(SPARK_FIRST) $(SPARK_SECOND) $(SPARK_PYTHON_MODELS) \
 		$(SPARK_EXCLUDED_MODELS) --vars '$(SPARK_INPUT_VARS)'
 	$(SPARK_DBT) test --select $(SPARK_PYTHON_MODELS) --vars '$(SPARK_INPUT_VARS)'
 	IPRE_SPARK_EQUALITY_DIR=$(IPRE_SPARK_DIR) $(BIN)/pytest -q $(ROOT)/tests/python/test_spark_equality.py

@@ -18,6 +18,10 @@ and scoring); every cutoff's rows are appended to eval_metrics with the same run
    scored on the next reorder_horizon_days (ipre.evaluation.reorders): three more rows.
 7. The ten rows are appended to eval_metrics in the main warehouse, written after dbt has
    finished, with the run's id, time (UTC), dataset label and vars.
+8. When the engine ranks by another method than similarity (ranking_method learned or spec),
+   a third copy, <eval_dir>/asof_similarity.duckdb, rebuilds the ranking with ranking_method
+   similarity: an eleventh row, model "similarity", which also competes for the best
+   baseline, so that the engine's paired intervals are against it when it leads EASE.
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ from ipre.params.resolved import built_top_k, default_top_k, resolve
 K = default_top_k()
 ASOF_DB = "asof.duckdb"
 RULES_OFF_DB = "asof_rules_off.duckdb"
+SIMILARITY_DB = "asof_similarity.duckdb"
+SIMILARITY_MODEL = "similarity"
 BUILD_ARGS = ("build", "--resource-type", "seed", "model")
 REFERENCE_SELECT = "+int_reference_date"
 # recommendations and everything it reads (market_basket, rules, staging, ...), and the reorder
@@ -64,6 +70,8 @@ EVAL_SELECT = "+recommendations +recommendations_ranked +reorder_reminders"
 RULES_OFF_VARS: Mapping[str, Any] = {"ranking_method": "spec", "min_support": 2}
 # the ranking models between the rule filter and the published table
 RULES_OFF_SELECT = "int_ranking_rule_candidates+,+recommendations"
+# the ranking models between the chosen method's rows and the published table
+SIMILARITY_SELECT = "int_ranking_primary_recommendations+,+recommendations"
 
 def eval_metrics_schema(k: int) -> pa.Schema:
     """The eval_metrics columns; the metric columns are named for the cut-off k (top_k)."""
@@ -225,6 +233,11 @@ def evaluate_cutoff(config: EvaluationConfig, split: Split, log: Log) -> Evaluat
     build_as_of(asof_db, config.dbt_vars, split)
     log(f"rebuilding the ranking with association rules off into {rules_off_db} ({clock.lap()})")
     build_rules_off(asof_db, rules_off_db, config.dbt_vars, split)
+    similarity_db = None
+    if str(resolve(config.dbt_vars)["ranking_method"]).strip().lower() != SIMILARITY_MODEL:
+        similarity_db = config.eval_dir / SIMILARITY_DB
+        log(f"rebuilding the ranking with ranking_method similarity into {similarity_db}")
+        build_similarity_ranking(asof_db, similarity_db, config.dbt_vars, split)
     log(f"scoring the models ({clock.lap()})")
     reorder_horizon = reorders.horizon_from_vars(config.dbt_vars)
     result = score_models(
@@ -234,6 +247,7 @@ def evaluate_cutoff(config: EvaluationConfig, split: Split, log: Log) -> Evaluat
         k=metrics_k(config.dbt_vars),
         log=log,
         reorder_horizon=reorder_horizon,
+        similarity_db=similarity_db,
     )
     log(f"scored ({clock.lap()})")
     return result
@@ -291,6 +305,15 @@ def build_rules_off(
     warehouse.run_dbt(["run", "--select", RULES_OFF_SELECT], rules_off_db, run_vars)
 
 
+def build_similarity_ranking(
+    asof_db: Path, similarity_db: Path, dbt_vars: Mapping[str, Any], split: Split
+) -> None:
+    """Copy the as-of warehouse and rebuild the ranking with ranking_method similarity."""
+    warehouse.copy_database(asof_db, similarity_db)
+    run_vars = {**as_of_vars(dbt_vars, split), "ranking_method": SIMILARITY_MODEL}
+    warehouse.run_dbt(["run", "--select", SIMILARITY_SELECT], similarity_db, run_vars)
+
+
 def score_models(
     asof_db: Path,
     rules_off_db: Path,
@@ -298,6 +321,7 @@ def score_models(
     k: int | None = None,
     log: Log | None = None,
     reorder_horizon: int = reorders.DEFAULT_REORDER_HORIZON_DAYS,
+    similarity_db: Path | None = None,
 ) -> EvaluationResult:
     """Read the built warehouses, compute the baselines and score all seven models; then the
     reorder reminders and their two baselines (three more rows, ipre.evaluation.reorders).
@@ -325,6 +349,10 @@ def score_models(
             "engine_fallback_only", *warehouse.load_engine(con, "recommendations")
         )
     baselines = [ModelLists(name, make(history, k)) for name, make in BASELINES.items()]
+    if similarity_db is not None:
+        with warehouse.connect_read_only(similarity_db) as con:
+            recommendations, _ = warehouse.load_engine(con, "recommendations")
+        baselines.insert(0, ModelLists(SIMILARITY_MODEL, recommendations))
     log(f"  read the warehouses and ran {', '.join(BASELINES)} ({clock.lap()})")
     # λ from the validation split ending at T: only lines on or before T are passed
     seen = [line for line in lines if split.is_history(line[2])]

@@ -43,7 +43,11 @@ SPARK_EXCLUDED: frozenset[str] = frozenset({"pipeline_runs"})
 MARTS: tuple[str, ...] = tuple(
     sorted(
         {path.stem for path in (ROOT / "models" / "marts").rglob("*.sql")}
-        .union(path.stem for path in (ROOT / "python_models").glob("*.py"))
+        .union(
+            path.stem
+            for path in (ROOT / "python_models").glob("*.py")
+            if not path.stem.startswith("int_")  # intermediate, not marts
+        )
         .difference(SPARK_EXCLUDED)
     )
 )
@@ -52,15 +56,19 @@ MARTS: tuple[str, ...] = tuple(
 # does (SPARK_INPUT_VARS in the Makefile): warehouse-table inputs are in the equality check.
 SPARK_INPUT_VARS = json.dumps({f"{entity}_relation": f"raw.raw_{entity}"
                                for entity in ("invoices", "customers", "products", "feedback")})
+SPARK_FIRST = ("+market_basket", "+int_product_momentum", "+int_ranker_snapshot_baskets")
+SPARK_PYTHON = tuple(path.stem for path in sorted((ROOT / "python_models").glob("*.py")))
 SPARK_STEPS: tuple[tuple[str, ...], ...] = (
     ("dbt", "seed", "--full-refresh"),
-    ("dbt", "run", "--select", "+market_basket", "+int_product_momentum",
-     "--vars", SPARK_INPUT_VARS),
+    ("dbt", "run", "--select", *SPARK_FIRST, "--vars", SPARK_INPUT_VARS),
     ("python", "-m", "ipre.clustering.spark"),
     ("python", "-m", "ipre.similarity.spark"),
+    ("python", "-m", "ipre.ranker.spark", "similarity"),
+    ("dbt", "run", "--select", "+int_ranker_features", "--exclude", *SPARK_FIRST, *SPARK_PYTHON,
+     "--vars", SPARK_INPUT_VARS),
+    ("python", "-m", "ipre.ranker.spark", "model"),
     (
-        "dbt", "run", "--exclude", "+market_basket", "+int_product_momentum",
-        "customer_clusters", "product_neighbours", "customer_similarity_scores",
+        "dbt", "run", "--exclude", *SPARK_FIRST, "+int_ranker_features", *SPARK_PYTHON,
         *sorted(SPARK_EXCLUDED), "--vars", SPARK_INPUT_VARS,
     ),
 )
