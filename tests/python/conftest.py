@@ -120,7 +120,7 @@ PARSE_TIME_VARS = (
     "reorder_max_overdue", "reorder_top_k", "max_k", "min_cluster_customers", "elbow_threshold",
     "feature_groups", "random_state", "n_init", "similarity_l2_ratio", "similarity_neighbours",
     "similarity_max_products", "similarity_min_customers", "similarity_tail_regressors",
-    "calibration_reserve",
+    "calibration_reserve", "ranker_candidates", "ranker_min_customers", "ranker_training_cutoffs",
     "ranking_method", "window_days",
 )  # fmt: skip
 # The DuckDB file dbt writes during an in-process build: dbt-duckdb names the database after

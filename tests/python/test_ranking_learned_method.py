@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import RAW_FILES, build_warehouse
+from conftest import RAW_FILES, build_warehouse, rebuild_copy
 
 SAMPLE_VARS = {f"{name}_path": "" for name in RAW_FILES}
 SELECT = "+recommendations +recommendations_ranked +pipeline_health"
@@ -115,3 +115,27 @@ def test_a_label_is_a_purchase_the_snapshot_did_not_see(learned_warehouse: Path)
         """,
     )
     assert seen["n"].item() == 0
+
+
+def test_the_same_inputs_give_the_same_ranker(
+    learned_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Two rebuilds of the ranker (trained this time: any labelled customer will do) give the
+    same features, model text and scores, bit for bit."""
+    work = tmp_path_factory.mktemp("learned_twice")
+    trained = {**SAMPLE_VARS, "ranking_method": "learned", "ranker_min_customers": 1}
+    tables = []
+    for name in ("first", "second"):
+        db = rebuild_copy(
+            learned_warehouse, Path("."), work / f"{name}.duckdb", vars=trained,
+            select="int_ranker_snapshots+,+int_ranker_scores",
+        )  # fmt: skip
+        tables.append(
+            {
+                table: query(db, f"select * from intermediate.{table} order by all")
+                for table in ("int_ranker_features", "int_ranker_model", "int_ranker_scores")
+            }
+        )
+    assert tables[0]["int_ranker_model"]["model_text"].notna().all()
+    for table, frame in tables[0].items():
+        pd.testing.assert_frame_equal(frame, tables[1][table], check_exact=True, obj=table)

@@ -38,7 +38,7 @@ pointed_to as (
         last_invoice_products.snapshot_date,
         last_invoice_products.customer_id,
         neighbours.neighbour_product_id as product_id,
-        sum(neighbours.weight) as last_invoice_score
+        {{ exact_sum('neighbours.weight', 12) }} as last_invoice_score
     from last_invoice_products
     inner join neighbours
         on

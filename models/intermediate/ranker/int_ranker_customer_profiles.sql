@@ -30,8 +30,8 @@ histories as (
         customer_id,
         min(segment) as segment,
         count(*) as products_bought,
-        sum(spend) as spend,
-        sum(units) as units,
+        {{ exact_sum('spend') }} as spend,
+        {{ exact_sum('units') }} as units,
         min(first_purchase_date) as first_purchase_date,
         max(last_purchase_date) as last_purchase_date,
         {{ median('spend / nullif(units, 0)') }} as median_unit_price

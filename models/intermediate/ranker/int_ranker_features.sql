@@ -2,7 +2,8 @@
 -- One row per ranker snapshot × customer × candidate: the learned ranker's features as of the
 -- snapshot (ipre/ranker/features.py lists them by group), and, at a training snapshot, the
 -- label (1 = bought for the first time in the ranker_horizon_days after it). The same SQL
--- describes every snapshot, so the model is trained on exactly what it later scores.
+-- describes every snapshot, so the model is trained on exactly what it later scores. Sums are
+-- exact (decimal): the same inputs give the same features bit for bit, so the same model.
 with snapshots as (
     select * from {{ ref('int_ranker_snapshots') }}
 ),
@@ -52,14 +53,13 @@ recent_evidence as (
         baskets.snapshot_date,
         baskets.customer_id,
         neighbours.neighbour_product_id as product_id,
-        sum(
-            case
-                when baskets.last_purchase_date > {{ dbt.dateadd('day', -30, 'baskets.snapshot_date') }}
-                    then neighbours.weight
-                else 0
-            end
-        ) as evidence_30d,
-        sum(neighbours.weight) as evidence_90d
+        {{ exact_sum(
+            "case when baskets.last_purchase_date > "
+            ~ dbt.dateadd('day', -30, 'baskets.snapshot_date')
+            ~ " then neighbours.weight else 0 end",
+            12,
+        ) }} as evidence_30d,
+        {{ exact_sum('neighbours.weight', 12) }} as evidence_90d
     from baskets
     inner join neighbours
         on
@@ -75,7 +75,7 @@ category_units as (
         baskets.customer_id,
         products.l2_category,
         products.l3_category,
-        sum(baskets.units) as units
+        {{ exact_sum('baskets.units') }} as units
     from baskets
     inner join products on baskets.product_id = products.product_id
     group by baskets.snapshot_date, baskets.customer_id, products.l2_category, products.l3_category
@@ -100,7 +100,7 @@ l2_shares as (
         snapshot_date,
         customer_id,
         l2_category,
-        sum(l3_share) as l2_share
+        {{ exact_sum('l3_share', 12) }} as l2_share
     from l3_shares
     group by snapshot_date, customer_id, l2_category
 ),

@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 -- One row per ranker snapshot × customer × product the customer had bought by the snapshot
 -- date (within the pipeline's window): market_basket as it stood at each cutoff, the input of
--- every candidate source and feature. A snapshot sees nothing dated after it.
+-- every candidate source and feature. A snapshot sees nothing dated after it. Sums are exact
+-- (decimal), so that the features, and the model, are the same on every run.
 with snapshots as (
     select * from {{ ref('int_ranker_snapshots') }}
 ),
@@ -19,8 +20,8 @@ final as (
         count(distinct lines.invoice_date) as purchase_days,
         min(lines.invoice_date) as first_purchase_date,
         max(lines.invoice_date) as last_purchase_date,
-        sum(lines.quantity) as units,
-        sum(lines.line_spend) as spend
+        {{ exact_sum('lines.quantity') }} as units,
+        {{ exact_sum('lines.line_spend') }} as spend
     from lines
     inner join snapshots on lines.invoice_date <= snapshots.snapshot_date
     group by snapshots.snapshot_date, lines.customer_id, lines.product_id
