@@ -13,6 +13,7 @@ export IPRE_DUCKDB_PATH ?= $(ROOT)/ipre.duckdb
 export IPRE_EXPORT_DIR ?= $(ROOT)/export
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 DBT := $(BIN)/dbt
+comma := ,
 VARS ?= {}
 # VARS reaches the commands through the environment, never through shell quoting, so any value
 # (quotes, spaces, globs) arrives intact: `ipre build` and `ipre check-vars` read $IPRE_VARS.
@@ -128,10 +129,12 @@ REAL_EVAL_DIR ?= $(ROOT)/target/eval-real
 REAL_EXCLUDED_PRODUCTS ?= [POST, DOT, C2, C3, M, m, D, S, B, ADJUST, ADJUST2, AMAZONFEE, \
 	BANK CHARGES, TEST001, TEST002, gift_0001_10, gift_0001_20, gift_0001_30, gift_0001_40, \
 	gift_0001_50, gift_0001_60, gift_0001_70, gift_0001_80, gift_0001_90]
+# more vars for the real data, e.g. REAL_EXTRA_VARS='ranking_method: learned'
+REAL_EXTRA_VARS ?=
 REAL_VARS ?= {customers_path: $(REAL_DATA_DIR)/customers.csv.gz, \
 	products_path: $(REAL_DATA_DIR)/products.csv.gz, \
 	invoices_path: $(REAL_DATA_DIR)/invoices.csv.gz, feedback_path: none, \
-	excluded_products: $(REAL_EXCLUDED_PRODUCTS)}
+	excluded_products: $(REAL_EXCLUDED_PRODUCTS)$(if $(strip $(REAL_EXTRA_VARS)),$(comma) $(REAL_EXTRA_VARS))}
 
 ## run-real: make run on the real Online Retail II data (REAL_DATA_DIR, REAL_VARS): replaces
 ## the published warehouse and export
