@@ -159,11 +159,11 @@ eval-real-raw: install
 		EVAL_DATASET=online-retail-2009-2010-raw EVAL_DIR='$(ROOT)/target/eval-real-raw' \
 		VARS_FILE='$(REAL_RAW_VARS_FILE)' VARS='{excluded_products: $(REAL_EXCLUDED_PRODUCTS)}'
 
-## bench-ranker: the learned ranker against the similarity order on the real data's as-of builds
-## at REAL_CUTOFFS, with the ablation by feature group (bench/learned_ranker.py)
+## bench-ranker: the learned ranker's ablation by feature group on the real data's as-of builds
+## at REAL_CUTOFFS, beside the similarity method (bench/learned_ranker.py)
 bench-ranker: install
 	$(BIN)/python bench/learned_ranker.py --vars '$(if $(filter {},$(strip $(VARS))),$(REAL_VARS),$(VARS))' \
-		--cutoffs $(REAL_CUTOFFS) --work-dir '$(ROOT)/target/learned-ranker' --ablation
+		--cutoffs $(REAL_CUTOFFS) --work-dir '$(ROOT)/target/learned-ranker'
 
 ## bench: pipeline benchmarks (BENCH_SCALES=poc,50k,1M by default; also 10M, 10M-200k, 30M; "all" = every one)
 ## -> bench/results/*.json, docs/benchmarks.png
