@@ -52,7 +52,7 @@ def test_too_few_labelled_customers_ranks_by_similarity_and_says_so() -> None:
     assert row["status"] == NOT_TRAINED
     assert row["status_reason"].startswith("120 labelled customers at the training cutoffs")
     assert "ranker_min_customers = 300" in row["status_reason"]
-    assert row["model_text"] is None
+    assert pd.isna(row["model_text"])
 
 
 def test_a_learnable_signal_is_trained_and_beats_similarity_on_validation() -> None:
