@@ -73,10 +73,10 @@ def validate(rows: pd.DataFrame, seed: int, k: int) -> Validation:
     if labelled_customers(earlier) == 0 or labelled_customers(held_out) == 0:
         return Validation(cutoff=dates[-1])
     scored = model.predict(model.fit(earlier, FEATURES, seed), held_out)
-    similarity = held_out.assign(
-        similarity_order=held_out["similarity_rank"].fillna(np.inf).rank(method="first")
-    )
-    similarity["similarity_order"] = similarity.groupby("customer_id")["similarity_order"].rank(
+    # the similarity order on the same candidates; those it does not rank come last, by product
+    ranks = held_out["similarity_rank"].astype("float64").fillna(np.inf)
+    similarity = model.sorted_frame(held_out.assign(similarity_rank=ranks))
+    similarity["similarity_order"] = similarity.groupby("customer_id")["similarity_rank"].rank(
         method="first"
     )
     return Validation(

@@ -120,22 +120,25 @@ def test_a_label_is_a_purchase_the_snapshot_did_not_see(learned_warehouse: Path)
 def test_the_same_inputs_give_the_same_ranker(
     learned_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    """Two rebuilds of the ranker (trained this time: any labelled customer will do) give the
-    same features, model text and scores, bit for bit."""
-    work = tmp_path_factory.mktemp("learned_twice")
-    trained = {**SAMPLE_VARS, "ranking_method": "learned", "ranker_min_customers": 1}
-    tables = []
-    for name in ("first", "second"):
-        db = rebuild_copy(
-            learned_warehouse, Path("."), work / f"{name}.duckdb", vars=trained,
-            select="int_ranker_snapshots+,+int_ranker_scores",
-        )  # fmt: skip
-        tables.append(
-            {
-                table: query(db, f"select * from intermediate.{table} order by all")
-                for table in ("int_ranker_features", "int_ranker_model", "int_ranker_scores")
-            }
-        )
-    assert tables[0]["int_ranker_model"]["model_text"].notna().all()
-    for table, frame in tables[0].items():
-        pd.testing.assert_frame_equal(frame, tables[1][table], check_exact=True, obj=table)
+    """A rebuild of the ranker, trained this time (any labelled customer will do), gives the
+    fixture's features bit for bit, and the model and scores the package gives on them."""
+    from ipre.ranker.training import score, train
+
+    db = rebuild_copy(
+        learned_warehouse, Path("."), tmp_path_factory.mktemp("learned_again") / "again.duckdb",
+        vars={**SAMPLE_VARS, "ranking_method": "learned", "ranker_min_customers": 1},
+        select="int_ranker_snapshots+,+int_ranker_scores",
+    )  # fmt: skip
+    features_sql = "select * from intermediate.int_ranker_features order by all"
+    features = query(db, features_sql)
+    before = query(learned_warehouse, features_sql)
+    pd.testing.assert_frame_equal(features, before, check_exact=True)
+    built = query(db, "select * from intermediate.int_ranker_model")
+    assert built["model_text"].notna().all(), built["status_reason"].iloc[0]
+    again = train(features, min_customers=1, seed=42, k=5)
+    assert again["model_text"].iloc[0] == built["model_text"].iloc[0]
+    scores_sql = "select * from intermediate.int_ranker_scores order by customer_id, ranker_rank"
+    rescored = score(again, features, depth=10).sort_values(["customer_id", "ranker_rank"])
+    pd.testing.assert_frame_equal(
+        rescored.reset_index(drop=True), query(db, scores_sql), check_dtype=False, check_exact=True
+    )
