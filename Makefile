@@ -193,8 +193,10 @@ SPARK_EXCLUDED_MODELS := pipeline_runs
 # Spark reads the sample as catalog tables (the seeds in schema raw) through the
 # <entity>_relation vars, so the equality test also covers warehouse-table inputs
 # (docs/inputs.md): the marts must still equal DuckDB's, which reads the seeds directly.
+# ranking_method learned: its models exist only then, and the equality test compares them too.
 SPARK_INPUT_VARS := {invoices_relation: raw.raw_invoices, customers_relation: raw.raw_customers, \
-	products_relation: raw.raw_products, feedback_relation: raw.raw_feedback}
+	products_relation: raw.raw_products, feedback_relation: raw.raw_feedback, \
+	ranking_method: learned}
 
 $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
@@ -215,10 +217,10 @@ test-spark: install-spark
 		--vars '$(SPARK_INPUT_VARS)'
 	IPRE_TARGET=spark $(BIN)/python -m ipre.clustering.spark
 	IPRE_TARGET=spark $(BIN)/python -m ipre.similarity.spark
-	IPRE_TARGET=spark $(BIN)/python -m ipre.ranker.spark similarity
+	IPRE_TARGET=spark $(BIN)/python -m ipre.ranker.spark similarity --vars '$(SPARK_INPUT_VARS)'
 	$(SPARK_DBT) build --select $(SPARK_SECOND) --exclude $(SPARK_FIRST) $(SPARK_PYTHON_MODELS) \
 		--indirect-selection cautious --vars '$(SPARK_INPUT_VARS)'
-	IPRE_TARGET=spark $(BIN)/python -m ipre.ranker.spark model
+	IPRE_TARGET=spark $(BIN)/python -m ipre.ranker.spark model --vars '$(SPARK_INPUT_VARS)'
 	$(SPARK_DBT) build --exclude $(SPARK_FIRST) $(SPARK_SECOND) $(SPARK_PYTHON_MODELS) \
 		$(SPARK_EXCLUDED_MODELS) --vars '$(SPARK_INPUT_VARS)'
 	$(SPARK_DBT) test --select $(SPARK_PYTHON_MODELS) --vars '$(SPARK_INPUT_VARS)'

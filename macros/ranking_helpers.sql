@@ -41,3 +41,11 @@
         {{ var('top_k') }}
     {%- endif -%}
 {%- endmacro %}
+
+-- The learned ranker's models (models/intermediate/ranker, int_ranking_learned_candidates and
+-- the python_models/int_ranker_* models) exist only when ranking_method is 'learned': every
+-- other build neither builds nor tests them. The Python models' yml repeats this test in the
+-- only form a properties file can read (python_models/_python__models.yml).
+{% macro learned_ranker_enabled() -%}
+    {{ return(ranking_method() == 'learned') }}
+{%- endmacro %}

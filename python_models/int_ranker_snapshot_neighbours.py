@@ -1,8 +1,8 @@
 """int_ranker_snapshot_neighbours: the EASE weights at each learned-ranker snapshot.
 
 Thin on purpose: read int_ranker_snapshot_baskets through Arrow, call ipre.ranker.snapshots
-(docs/ranking.md, "The learned ranker"). Empty unless ranking_method is 'learned' (the
-snapshots are). The similarity vars arrive as for product_neighbours.
+(docs/ranking.md, "The learned ranker"). Built only with ranking_method 'learned'. The
+similarity vars arrive as for product_neighbours.
 """
 
 from ipre.ranker.snapshots import snapshot_neighbours

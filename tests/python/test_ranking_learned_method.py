@@ -6,6 +6,7 @@ planted data (test_ranker_model.py, test_ranker_training.py)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,14 @@ from conftest import RAW_FILES, build_warehouse, rebuild_copy
 SAMPLE_VARS = {f"{name}_path": "" for name in RAW_FILES}
 SELECT = "+recommendations +recommendations_ranked +pipeline_health"
 EXTRA = ["--resource-type", "seed", "--resource-type", "model"]
+# The ranker's own nodes exist only with ranking_method 'learned' (macro learned_ranker_enabled),
+# so `make dbt-test` (the default method) runs none of their data and unit tests: this does.
+RANKER_NODES = (
+    "path:models/intermediate/ranker path:python_models/int_ranker_model.py "
+    "path:python_models/int_ranker_scores.py "
+    "path:python_models/int_ranker_similarity_candidates.py "
+    "path:python_models/int_ranker_snapshot_neighbours.py int_ranking_learned_candidates"
+)
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +39,23 @@ def learned_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def query(db_path: Path, sql: str) -> pd.DataFrame:
     with duckdb.connect(str(db_path), read_only=True) as con:
         return con.execute(sql).df()
+
+
+def test_the_rankers_data_and_unit_tests_pass(learned_warehouse: Path) -> None:
+    build_warehouse(
+        Path("."), learned_warehouse, vars={**SAMPLE_VARS, "ranking_method": "learned"},
+        select=RANKER_NODES, command="test",
+    )  # fmt: skip
+    results_path = learned_warehouse.parent / "learned_dbt" / "target" / "run_results.json"
+    results = [
+        result for result in json.loads(results_path.read_text())["results"]
+        if result["unique_id"].split(".")[0] in ("test", "unit_test")
+    ]  # fmt: skip
+    assert {result["status"] for result in results} == {"pass"}
+    kinds = [result["unique_id"].split(".")[0] for result in results]
+    # every ranker model's yml tests, and the unit tests of _int_ranker__unit_tests.yml and of
+    # int_ranking_learned_candidates
+    assert kinds.count("unit_test") >= 4 and kinds.count("test") >= 50, kinds
 
 
 def test_too_little_history_falls_back_to_similarity_and_says_so(learned_warehouse: Path) -> None:

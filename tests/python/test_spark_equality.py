@@ -1,11 +1,15 @@
 """Equality check (issue 9): the bundled sample built on DuckDB and on Spark gives every mart
 row for row.
 
-Both engines read the bundled sample seeds with default vars. DuckDB runs the whole project
-(customer_clusters as the dbt Python model); Spark runs it on a local PySpark session through
-dbt-spark (target `spark`), with customer_clusters made by ``python -m ipre.clustering.spark``
-(the same package function as a grouped-map pandas UDF), in the steps of ``SPARK_STEPS``.
-Every table of models/marts and python_models is then read from both and compared: same
+Both engines read the bundled sample seeds with default vars but ranking_method 'learned'
+(ENGINE_VARS: the learned ranker's funnel exists only then, and is compared too; untrained on
+the sample, it ranks by similarity, so the marts are the default method's). DuckDB runs the
+whole project (customer_clusters as the dbt Python model); Spark runs it on a local PySpark
+session through dbt-spark (target `spark`), with customer_clusters made by
+``python -m ipre.clustering.spark`` (the same package function as a grouped-map pandas UDF),
+in the steps of ``SPARK_STEPS``.
+Every table of models/marts and python_models, and the ranker's (RANKER_TABLES), is then
+read from both and compared: same
 columns in the same order, same row count, and, rows sorted by their non-float columns, equal
 values (floats to 1e-9 relative, at least 1e-9 absolute; nulls equal nulls only).
 
@@ -54,8 +58,28 @@ MARTS: tuple[str, ...] = tuple(
 # The Spark build, as in `make test-spark` (which runs `build` where these run `run`).
 # Spark reads the seeds as catalog tables through the <entity>_relation vars, as make test-spark
 # does (SPARK_INPUT_VARS in the Makefile): warehouse-table inputs are in the equality check.
-SPARK_INPUT_VARS = json.dumps({f"{entity}_relation": f"raw.raw_{entity}"
-                               for entity in ("invoices", "customers", "products", "feedback")})
+# Both engines build with ranking_method 'learned' (its models exist only then), so the learned
+# ranker's funnel is compared too; on the sample it is not trained (too few labelled customers)
+# and the build ranks by similarity, so the marts are the default method's.
+ENGINE_VARS = {"ranking_method": "learned"}
+SPARK_INPUT_VARS = json.dumps({
+    **{f"{entity}_relation": f"raw.raw_{entity}"
+       for entity in ("invoices", "customers", "products", "feedback")},
+    **ENGINE_VARS,
+})  # fmt: skip
+# The learned ranker's tables in schema intermediate that the sample fills: its SQL funnel and
+# the Python models up to the (not trained) model row; its scores are empty on the sample.
+RANKER_TABLES: tuple[str, ...] = tuple(
+    sorted(
+        f"intermediate.{path.stem}"
+        for path in [
+            *(ROOT / "models" / "intermediate" / "ranker").glob("*.sql"),
+            *(ROOT / "python_models").glob("int_ranker_*.py"),
+        ]
+        if path.stem != "int_ranker_scores"
+    )
+)
+TABLES: tuple[str, ...] = (*MARTS, *RANKER_TABLES)
 SPARK_FIRST = ("+market_basket", "+int_product_momentum", "+int_ranker_snapshot_baskets")
 SPARK_PYTHON = tuple(path.stem for path in sorted((ROOT / "python_models").glob("*.py")))
 SPARK_STEPS: tuple[tuple[str, ...], ...] = (
@@ -63,10 +87,10 @@ SPARK_STEPS: tuple[tuple[str, ...], ...] = (
     ("dbt", "run", "--select", *SPARK_FIRST, "--vars", SPARK_INPUT_VARS),
     ("python", "-m", "ipre.clustering.spark"),
     ("python", "-m", "ipre.similarity.spark"),
-    ("python", "-m", "ipre.ranker.spark", "similarity"),
+    ("python", "-m", "ipre.ranker.spark", "similarity", "--vars", SPARK_INPUT_VARS),
     ("dbt", "run", "--select", "+int_ranker_features", "--exclude", *SPARK_FIRST, *SPARK_PYTHON,
      "--vars", SPARK_INPUT_VARS),
-    ("python", "-m", "ipre.ranker.spark", "model"),
+    ("python", "-m", "ipre.ranker.spark", "model", "--vars", SPARK_INPUT_VARS),
     (
         "dbt", "run", "--exclude", *SPARK_FIRST, "+int_ranker_features", *SPARK_PYTHON,
         *sorted(SPARK_EXCLUDED), "--vars", SPARK_INPUT_VARS,
@@ -103,7 +127,8 @@ def build_duckdb(work: Path) -> Path:
     db_path = work / "reference.duckdb"
     env = dbt_env(work, IPRE_TARGET="duckdb", IPRE_DUCKDB_PATH=str(db_path))
     env["IPRE_DUCKDB_TEMP_DIRECTORY"] = str(work / "spill")
-    for step in (("dbt", "seed", "--full-refresh"), ("dbt", "run")):
+    steps = (("dbt", "seed", "--full-refresh"), ("dbt", "run", "--vars", json.dumps(ENGINE_VARS)))
+    for step in steps:
         run_step(step, env)
     return db_path
 
@@ -120,7 +145,7 @@ def build_spark(work: Path) -> Path:
 def duckdb_tables(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     db_path = build_duckdb(tmp_path_factory.mktemp("equality_duckdb"))
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return {mart: read_duckdb(con, mart) for mart in MARTS if has_table(con, mart)}
+        return {name: read_duckdb(con, name) for name in TABLES if has_table(con, name)}
 
 
 @pytest.fixture(scope="module")
@@ -130,25 +155,40 @@ def spark_tables(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
     output = spark_output(ROOT, environ={**os.environ, "IPRE_SPARK_DIR": str(spark_dir)})
     session = local_session(output["server_side_parameters"])
     try:
-        names = {
-            row.tableName for row in session.sql(f"show tables in {output['schema']}").collect()
+        found = {
+            qualified(name, output["schema"]): name
+            for schema in (output["schema"], "intermediate")
+            for name in (
+                f"{schema}.{row.tableName}"
+                for row in session.sql(f"show tables in {schema}").collect()
+            )
         }
-        yield {
-            mart: read_spark(session, f"{output['schema']}.{mart}")
-            for mart in MARTS
-            if mart in names
-        }
+        yield {name: read_spark(session, found[name]) for name in TABLES if name in found}
     finally:
         session.stop()
 
 
+def qualified(name: str, default_schema: str) -> str:
+    """A table's name in TABLES: a mart's bare, any other table's as schema.table."""
+    schema, _, table = name.rpartition(".")
+    return table if schema in ("", default_schema) else name
+
+
+def split_name(name: str) -> tuple[str, str]:
+    schema, _, table = name.rpartition(".")
+    return schema or "main", table
+
+
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    query = "select count(*) from information_schema.tables where table_name = ?"
-    return con.execute(query, [name]).fetchone()[0] > 0
+    query = (
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    )
+    return con.execute(query, list(split_name(name))).fetchone()[0] > 0
 
 
 def read_duckdb(con: duckdb.DuckDBPyConnection, name: str) -> tuple[list[str], list[Row]]:
-    cursor = con.execute(f"select * from main.{name}")
+    schema, table = split_name(name)
+    cursor = con.execute(f"select * from {schema}.{table}")
     return [column[0].lower() for column in cursor.description], cursor.fetchall()
 
 
@@ -252,11 +292,11 @@ def differences(
 def test_same_marts_on_both_engines(
     duckdb_tables: dict[str, Any], spark_tables: dict[str, Any]
 ) -> None:
-    assert sorted(duckdb_tables) == list(MARTS), "DuckDB build is missing marts"
-    assert sorted(spark_tables) == list(MARTS), "Spark build is missing marts"
+    assert sorted(duckdb_tables) == sorted(TABLES), "DuckDB build is missing tables"
+    assert sorted(spark_tables) == sorted(TABLES), "Spark build is missing tables"
 
 
-@pytest.mark.parametrize("mart", MARTS)
+@pytest.mark.parametrize("mart", TABLES)
 def test_mart_identical_on_duckdb_and_spark(
     mart: str, duckdb_tables: dict[str, Any], spark_tables: dict[str, Any]
 ) -> None:

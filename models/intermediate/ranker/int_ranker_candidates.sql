@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=learned_ranker_enabled()) }}
 -- One row per ranker snapshot × customer × candidate: the union of the four candidate sources
 -- (similarity evidence, the last invoice, the segment's popular products, new products), each
 -- source's rank where it proposes the product, and the ranker_candidates best per customer by

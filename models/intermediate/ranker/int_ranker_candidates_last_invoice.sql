@@ -1,3 +1,4 @@
+{{ config(enabled=learned_ranker_enabled()) }}
 -- One row per ranker snapshot × customer × product pointed to by the customer's last
 -- invoice (its latest purchase day before the snapshot): the summed positive EASE weight of
 -- that day's products towards it, and its rank, for the ranker_candidates / 2 best that the

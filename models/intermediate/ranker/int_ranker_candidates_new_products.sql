@@ -1,3 +1,4 @@
+{{ config(enabled=learned_ranker_enabled()) }}
 -- One row per ranker snapshot × customer × new product the customer had not bought: the
 -- ranker_candidates / 5 products first sold within the momentum_days before the snapshot
 -- with the most buyers (ties by product id), offered to every customer. What the catalogue

@@ -1,3 +1,4 @@
+{{ config(enabled=learned_ranker_enabled()) }}
 -- One row per ranker snapshot × customer × product among the ranker_candidates / 2 most
 -- popular of the customer's segment (int_ranker_segment_popularity) that the customer had not
 -- bought: what customers like this one buy.

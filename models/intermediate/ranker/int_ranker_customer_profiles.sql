@@ -1,3 +1,4 @@
+{{ config(enabled=learned_ranker_enabled()) }}
 -- One row per ranker snapshot × customer: what the customer's history looked like at the
 -- snapshot. Products bought, spend, units, purchase days (distinct invoice dates), days since
 -- the last purchase and since the first, and the median unit price it paid per product (the

@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=learned_ranker_enabled()) }}
 -- One row per ranker snapshot × customer × candidate: the learned ranker's features as of the
 -- snapshot (ipre/ranker/features.py lists them by group), and, at a training snapshot, the
 -- label (1 = bought for the first time in the ranker_horizon_days after it). The same SQL

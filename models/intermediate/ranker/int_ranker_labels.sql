@@ -1,3 +1,4 @@
+{{ config(enabled=learned_ranker_enabled()) }}
 -- One row per training snapshot × customer × product the customer bought for the first time
 -- in the ranker_horizon_days after the snapshot (the ranker's positive labels). First time =
 -- no purchase of it in the window up to the snapshot. Every label is dated on or before the

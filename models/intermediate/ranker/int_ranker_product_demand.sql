@@ -1,3 +1,4 @@
+{{ config(enabled=learned_ranker_enabled()) }}
 -- One row per ranker snapshot × product bought in the window up to the snapshot: its demand
 -- now and over time, as of the snapshot. Buyers of the last 7 / 30 / 90 days, new buyers
 -- (first purchase of the product) of the last 30 / 90 days, days since its first sale in the

@@ -1,3 +1,4 @@
+{{ config(enabled=learned_ranker_enabled()) }}
 -- One row per ranker snapshot × segment × product bought in the segment: its buyers, their
 -- share of the segment's customers and its popularity rank in the segment. Popularity is
 -- buyers × (buyers of the last momentum_days + 1), so that what the segment buys now comes

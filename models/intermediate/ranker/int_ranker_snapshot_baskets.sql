@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=learned_ranker_enabled()) }}
 -- One row per ranker snapshot × customer × product the customer had bought by the snapshot
 -- date (within the pipeline's window): market_basket as it stood at each cutoff, the input of
 -- every candidate source and feature. A snapshot sees nothing dated after it. Sums are exact

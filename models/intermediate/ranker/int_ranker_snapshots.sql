@@ -1,10 +1,9 @@
+{{ config(enabled=learned_ranker_enabled()) }}
 -- One row per cutoff the learned ranker works on (docs/ranking.md, "The learned ranker"): the
 -- reference date itself (snapshot_index 0, whose candidates are ranked) and the
 -- ranker_training_cutoffs cutoffs 1, 2, ... ranker_horizon_days before it, whose labels are
 -- the first-time purchases of the ranker_horizon_days that follow each (all on or before the
--- reference date, so nothing the pipeline has not seen). Empty unless ranking_method is
--- 'learned': the models downstream then cost nothing.
-{%- set method = ranking_method() %}
+-- reference date, so nothing the pipeline has not seen).
 {%- set horizon = var('ranker_horizon_days') | int %}
 {%- set back = '-1 * ' ~ horizon ~ ' * offsets.snapshot_index' %}
 with reference as (
@@ -29,7 +28,6 @@ final as (
         offsets.snapshot_index > 0 as is_training
     from offsets
     cross join reference
-    where {{ 'true' if method == 'learned' else 'false' }}
 )
 
 select * from final

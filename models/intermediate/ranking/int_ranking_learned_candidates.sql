@@ -1,4 +1,4 @@
-{{ config(materialized='table') }}
+{{ config(materialized='table', enabled=learned_ranker_enabled()) }}
 -- One row per customer × product recommended by the learned ranker (int_ranker_scores; empty
 -- unless ranking_method is 'learned' and the ranker was trained), made readable for the
 -- ranking as int_ranking_similarity_candidates is:

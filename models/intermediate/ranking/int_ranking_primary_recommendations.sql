@@ -1,16 +1,20 @@
+-- sqlfluff:indentation:template_blocks_indent:false
 -- One row per customer × product recommended by the ranking method's own evidence, before the
 -- fallback fills the remaining slots (docs/ranking.md), ranked per customer (primary_rank):
 --   ranking_method 'similarity' (default): int_ranking_similarity_candidates, source 'similarity'
 --   ranking_method 'spec': the §4.5 association rules (int_ranking_rule_recommendations), 'rule'
 --   ranking_method 'learned': the learned ranker (int_ranking_learned_candidates), 'learned';
 --                 when the ranker was not trained (int_ranker_model), the similarity rows
--- Every input is always read, so the lineage does not change with the var; a method that is
--- not chosen contributes no row.
+-- The similarity and rule inputs are always read, so their lineage does not change with the
+-- var (a method that is not chosen contributes no row); the learned ranker's models exist
+-- only with ranking_method 'learned' (learned_ranker_enabled), so only then are they read.
 {%- set method = ranking_method() %}
 
 with similarity_candidates as (
     select * from {{ ref('int_ranking_similarity_candidates') }}
 ),
+
+{%- if learned_ranker_enabled() %}
 
 learned_candidates as (
     select * from {{ ref('int_ranking_learned_candidates') }}
@@ -20,6 +24,7 @@ trained_ranker as (
     select status from {{ ref('int_ranker_model') }}
     where status = 'trained'
 ),
+{%- endif %}
 
 rule_recommendations as (
     select * from {{ ref('int_ranking_rule_recommendations') }}
@@ -47,13 +52,14 @@ similarity_rows as (
         cast(null as {{ type_double() }}) as l3_bonus,
         'similarity' as recommendation_source
     from similarity_candidates
-    where
-        {{ 'true' if method == 'similarity' else 'false' }}
-        or (
-            {{ 'true' if method == 'learned' else 'false' }}
-            and not exists (select 1 from trained_ranker)
-        )
+    {%- if method == 'learned' %}
+    where not exists (select 1 from trained_ranker)
+    {%- else %}
+    where {{ 'true' if method == 'similarity' else 'false' }}
+    {%- endif %}
 ),
+
+{%- if learned_ranker_enabled() %}
 
 learned_rows as (
     select
@@ -77,8 +83,8 @@ learned_rows as (
         cast(null as {{ type_double() }}) as l3_bonus,
         'learned' as recommendation_source
     from learned_candidates
-    where {{ 'true' if method == 'learned' else 'false' }}
 ),
+{%- endif %}
 
 rule_rows as (
     select
@@ -107,8 +113,10 @@ rule_rows as (
 
 final as (
     select * from similarity_rows
+    {%- if learned_ranker_enabled() %}
     union all
     select * from learned_rows
+    {%- endif %}
     union all
     select * from rule_rows
 )

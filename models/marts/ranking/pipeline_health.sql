@@ -35,9 +35,12 @@ fallback_customers as (
     select distinct customer_id from {{ ref('int_ranking_fallback_candidates') }}
 ),
 
-ranker as (
-    select * from {{ ref('int_ranker_model') }}
-),
+{%- if learned_ranker_enabled() %}
+
+    ranker as (
+        select * from {{ ref('int_ranker_model') }}
+    ),
+{%- endif %}
 
 published_counts as (
     select
@@ -167,18 +170,19 @@ metrics as (
             'recommendations_ranked' as measured_in
         from source_counts
     {%- endfor %}
-    union all
-    -- whether the learned order is used, and why not when it is not (docs/ranking.md); only
-    -- with ranking_method 'learned'
-    select
-        'learned_ranker_trained' as metric,
-        'all' as scope,
-        case when status = 'trained' then 1 else 0 end as metric_value,
-        {{ dbt.concat(["'informational: '", 'status_reason']) }} as healthy_range,
-        null as is_healthy,
-        'int_ranker_model' as measured_in
-    from ranker
-    where {{ 'true' if ranking_method() == 'learned' else 'false' }}
+    {%- if learned_ranker_enabled() %}
+        union all
+        -- whether the learned order is used, and why not when it is not (docs/ranking.md); the
+        -- ranker's models exist only with ranking_method 'learned'
+        select
+            'learned_ranker_trained' as metric,
+            'all' as scope,
+            case when status = 'trained' then 1 else 0 end as metric_value,
+            {{ dbt.concat(["'informational: '", 'status_reason']) }} as healthy_range,
+            null as is_healthy,
+            'int_ranker_model' as measured_in
+        from ranker
+    {%- endif %}
 ),
 
 final as (
