@@ -39,6 +39,7 @@ import duckdb
 import pyarrow.parquet as pq
 
 from ipre.params.resolved import built_top_k, resolve
+from ipre.ranker.artifact import ranker_summary, read_ranker_row
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 RECOMMENDATIONS_FILE = "recommendations.parquet"
@@ -232,6 +233,10 @@ def export_recommendations(con: duckdb.DuckDBPyConnection, target: Path,
         manifest["no_recent_purchases"] = no_recent
         if reminders is not None:
             manifest["reorder_reminders"] = reminders
+        ranker = read_ranker_row(con)
+        if ranker is not None:
+            # which learned model ranked this export (ipre/ranker/artifact.py)
+            manifest["ranker"] = ranker_summary(ranker)
 
     write_atomically(target, write)
     text = json.dumps(manifest, indent=2, allow_nan=False) + "\n"

@@ -21,5 +21,6 @@ def model(dbt, session):
         min_customers=int(str(dbt.config.get("ranker_min_customers"))),
         seed=int(str(dbt.config.get("random_state"))),
         k=int(str(dbt.config.get("top_k"))),
+        guard=str(dbt.config.get("ranker_guard")).strip().lower() == "validation",
     )
     return session.createDataFrame(table) if hasattr(features, "toPandas") else table

@@ -4,6 +4,8 @@ Layout, flat as the spec draws it:
     {segment}_kmeans.pkl  {segment}_scaler.pkl  {segment}_columns.json   (one set per segment)
     model_registry.json   manifest: per-segment metadata, parameters, data date, code version
     customer_clusters.csv the assignment table, inside the tar so consumers need one file (bug 8)
+    ranker.json, ranker_model.txt   the learned ranker, when the warehouse was built with it
+                                    (ipre/ranker/artifact.py; the registry's "ranker" entry)
 
 ``{segment}`` is the segment made file-name safe; the registry maps each segment to its files.
 """
@@ -40,6 +42,17 @@ class LoadedArtifacts:
     registry: dict
     models: dict[str, SegmentModel]
     customer_clusters: pd.DataFrame
+    # the learned ranker (ipre.ranker.model.FittedRanker), when one was trained and packed
+    ranker: object | None = None
+
+
+@dataclass(frozen=True)
+class ExtraArtifact:
+    """Members packed beside the clustering models, and their entry in the registry."""
+
+    key: str
+    members: dict[str, bytes]
+    entry: dict
 
 
 def file_prefixes(segments: list[str]) -> dict[str, str]:
@@ -101,13 +114,22 @@ def write_tar(members: dict[str, bytes], out: Path) -> None:
     os.replace(partial, out)
 
 
-def write_artifacts(fits: list[SegmentFit], table: pd.DataFrame, header: dict, out: Path) -> dict:
+def write_artifacts(
+    fits: list[SegmentFit],
+    table: pd.DataFrame,
+    header: dict,
+    out: Path,
+    extras: tuple[ExtraArtifact, ...] = (),
+) -> dict:
     """Write model.tar.gz and return the registry written into it."""
     prefixes = file_prefixes([fit.segment for fit in fits])
     registry = build_registry(fits, header, prefixes)
     members: dict[str, bytes] = {}
     for fit in fits:
         members |= segment_members(fit, prefixes[fit.segment])
+    for extra in extras:
+        members |= extra.members
+        registry[extra.key] = extra.entry
     members[REGISTRY] = json.dumps(registry, indent=2, sort_keys=True, default=str).encode()
     members[CLUSTERS_CSV] = table.to_csv(index=False).encode()
     write_tar(members, out)
@@ -133,7 +155,12 @@ def load_artifacts(path: Path) -> LoadedArtifacts:
         keep_default_na=False,
         na_values={"silhouette": [""], "quality": [""]},
     )
-    return LoadedArtifacts(registry, models, table)
+    ranker = None
+    if "ranker" in registry:
+        from ipre.ranker.artifact import load_ranker  # LightGBM only when a ranker was packed
+
+        ranker = load_ranker(read, registry["ranker"])
+    return LoadedArtifacts(registry, models, table, ranker)
 
 
 def predict_clusters(artifacts: LoadedArtifacts, features: pd.DataFrame) -> pd.Series:

@@ -19,9 +19,10 @@ import pandas as pd
 import sklearn
 
 import ipre
-from ipre.clustering.artifacts import write_artifacts
+from ipre.clustering.artifacts import ExtraArtifact, write_artifacts
 from ipre.clustering.params import CLUSTER_VARS, ClusterParams
 from ipre.clustering.pipeline import BASKET_COLUMNS, cluster_customers
+from ipre.ranker.artifact import ranker_members, read_ranker_row
 
 PROJECT_ROOT = Path(ipre.__file__).resolve().parent.parent
 # one --flag per clustering var (--max-k, ...), overriding what customer_clusters stored
@@ -61,6 +62,16 @@ def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
         " where table_schema = 'main' and table_name = ?"
     )
     return con.execute(query, [name]).fetchall()[0][0] > 0
+
+
+def read_ranker(path: Path) -> tuple[ExtraArtifact, ...]:
+    """The learned ranker of a build with ranking_method learned, packed as it was built."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        row = read_ranker_row(con)
+    if row is None:
+        return ()
+    members, entry = ranker_members(row)
+    return (ExtraArtifact("ranker", members, entry),)
 
 
 def read_inputs(path: Path) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -149,6 +160,8 @@ def main(argv: list[str]) -> int:
                 file=sys.stderr,
             )
             return 1
-    registry = write_artifacts(fits, table, header(params, basket, source), args.out)
-    print(f"wrote {args.out}: {len(registry['segments'])} segments, {len(table)} customers")
+    extras = read_ranker(source)
+    registry = write_artifacts(fits, table, header(params, basket, source), args.out, extras)
+    ranker = f", learned ranker {registry['ranker']['status']}" if "ranker" in registry else ""
+    print(f"wrote {args.out}: {len(registry['segments'])} segments, {len(table)} customers{ranker}")
     return 0

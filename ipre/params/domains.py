@@ -401,6 +401,9 @@ DOMAINS: dict[str, Domain] = {
     "ranker_horizon_days": Integer(1, note="training labels: first purchases this soon after"),
     "ranker_training_cutoffs": Integer(1),
     "ranker_min_customers": Integer(1, note="labelled customers; fewer = similarity"),
+    "ranker_guard": Choice(
+        "validation", "none", note="none: the learned order is used even where it lost"
+    ),
     # Group F: feedback calibration
     "weight_high": Number(0),
     "weight_med_pos": Number(0),

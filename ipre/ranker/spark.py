@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 SCHEMA = "intermediate"
 RANKER_VARS = (
-    "ranker_candidates", "ranker_min_customers", "random_state", "top_k",
+    "ranker_candidates", "ranker_min_customers", "ranker_guard", "random_state", "top_k",
     "calibration_reserve", "ranking_method", *SIMILARITY_VARS,
 )  # fmt: skip
 BASKET_COLUMNS = ("snapshot_date", "customer_id", "product_id", "segment")
@@ -110,6 +110,7 @@ def build_model(session: SparkSession, values: Mapping[str, object]) -> None:
         min_customers=int(str(values["ranker_min_customers"])),
         seed=int(str(values["random_state"])),
         k=int(str(values["top_k"])),
+        guard=str(values["ranker_guard"]).strip().lower() == "validation",
     )
     write(session, fitted, "int_ranker_model")
     depth = ranking_depth(values["top_k"], values["calibration_reserve"], values["ranking_method"])

@@ -5,7 +5,8 @@
 validation: a second fit on the cutoffs 2, 3, ... scores cutoff 1, and its ndcg@k there is
 compared with the similarity order's on the same candidates. The learned order is used only
 when there were at least ``min_customers`` labelled customers and it did not lose that
-comparison; otherwise the build ranks by similarity and the status says why
+comparison (with ``guard`` False, var ranker_guard 'none': whether or not it lost); otherwise
+the build ranks by similarity and the status says why
 (docs/ranking.md, "The learned ranker").
 """
 
@@ -87,7 +88,9 @@ def validate(rows: pd.DataFrame, seed: int, k: int) -> Validation:
     )
 
 
-def train(features: pd.DataFrame, min_customers: int, seed: int, k: int) -> pd.DataFrame:
+def train(
+    features: pd.DataFrame, min_customers: int, seed: int, k: int, guard: bool = True
+) -> pd.DataFrame:
     """int_ranker_model: one row saying whether the learned order is used, and the model."""
     if features.empty:
         return model_row(NOT_CHOSEN, "ranking_method is not 'learned'")
@@ -102,7 +105,7 @@ def train(features: pd.DataFrame, min_customers: int, seed: int, k: int) -> pd.D
         return model_row(NOT_TRAINED, reason, training_cutoffs=cutoffs)
     check = validate(rows, seed, k)
     ranker = model.fit(rows, FEATURES, seed)
-    status, reason = verdict(check, k)
+    status, reason = verdict(check, k, guard)
     reason = f"trained on {ranker.training_customers} labelled customers{reason}"
     return model_row(
         status,
@@ -115,9 +118,9 @@ def train(features: pd.DataFrame, min_customers: int, seed: int, k: int) -> pd.D
     )
 
 
-def verdict(check: Validation, k: int) -> tuple[str, str]:
+def verdict(check: Validation, k: int, guard: bool = True) -> tuple[str, str]:
     """TRAINED unless the validation ran and the learned order lost to the similarity order
-    there; the words that say so."""
+    there (and ``guard``); the words that say so."""
     if check.ndcg is None or check.similarity_ndcg is None:
         return TRAINED, "; no earlier cutoff to validate on"
     lost = check.ndcg < check.similarity_ndcg
@@ -125,6 +128,8 @@ def verdict(check: Validation, k: int) -> tuple[str, str]:
         f"; at {check.cutoff} its ndcg@{k} {check.ndcg:.4f} is {'below' if lost else 'not below'}"
         f" the similarity order's {check.similarity_ndcg:.4f}"
     )
+    if lost and not guard:
+        return TRAINED, words + " (ranker_guard = none: used anyway)"
     return (NOT_TRAINED, words + ": ranked by similarity") if lost else (TRAINED, words)
 
 

@@ -57,6 +57,7 @@
 "products_relation": {"choices": [], "describe": "[database.][schema.]table of a table or view; \'\' = read the path var", "high": null, "kind": "relation", "low": null, "low_open": false, "nullable": false},
 "random_state": {"choices": [], "describe": "an integer in [0, 4294967295]", "high": 4294967295, "kind": "integer", "low": 0, "low_open": false, "nullable": false},
 "ranker_candidates": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
+"ranker_guard": {"choices": ["validation", "none"], "describe": "one of validation, none (none: the learned order is used even where it lost)", "high": null, "kind": "choice", "low": null, "low_open": false, "nullable": false},
 "ranker_horizon_days": {"choices": [], "describe": "an integer >= 1 (training labels: first purchases this soon after)", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
 "ranker_min_customers": {"choices": [], "describe": "an integer >= 1 (labelled customers; fewer = similarity)", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},
 "ranker_training_cutoffs": {"choices": [], "describe": "an integer >= 1", "high": null, "kind": "integer", "low": 1, "low_open": false, "nullable": false},

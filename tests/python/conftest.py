@@ -121,6 +121,7 @@ PARSE_TIME_VARS = (
     "feature_groups", "random_state", "n_init", "similarity_l2_ratio", "similarity_neighbours",
     "similarity_max_products", "similarity_min_customers", "similarity_tail_regressors",
     "calibration_reserve", "ranker_candidates", "ranker_min_customers", "ranker_training_cutoffs",
+    "ranker_guard",
     "ranking_method", "window_days",
 )  # fmt: skip
 # The DuckDB file dbt writes during an in-process build: dbt-duckdb names the database after

@@ -76,6 +76,12 @@ def test_the_verdict_keeps_similarity_when_the_learned_order_loses() -> None:
     assert training.verdict(Validation(), K)[0] == TRAINED
 
 
+def test_without_the_guard_a_losing_order_is_used_and_says_so() -> None:
+    status, words = training.verdict(Validation("2024-05-02", 10, 0.30, 0.31), K, guard=False)
+    assert status == TRAINED
+    assert words.endswith("below the similarity order's 0.3100 (ranker_guard = none: used anyway)")
+
+
 def test_ndcg_counts_the_labels_the_candidates_reach() -> None:
     frame = pd.DataFrame(
         {
