@@ -12,6 +12,7 @@ with the column types DuckDB gives it. On dbt-databricks the Python models thems
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -38,16 +39,20 @@ BASKET_COLUMNS = ("snapshot_date", "customer_id", "product_id", "segment")
 RECOMMENDABLE = "quarantine_reason is null and in_stock and not is_excluded"
 
 
-def spark_type(dtype: object) -> object:
+def spark_type(column: pd.Series) -> object:
     """The Spark type of a pandas column as DuckDB stores it (text, double, bigint, date)."""
     from pyspark.sql import types
 
-    text = str(dtype)
+    text = str(column.dtype)
     if text == "float64":
         return types.DoubleType()
     if text == "int64":
         return types.LongType()
     if "date32" in text or text.startswith("datetime64"):
+        return types.DateType()
+    # dates read back from Spark (dates_as_python) are datetime.date objects
+    filled = column.dropna()
+    if len(filled) and all(isinstance(value, dt.date) for value in filled.head(100)):
         return types.DateType()
     return types.StringType()
 
@@ -65,7 +70,7 @@ def to_spark(session: SparkSession, table: pd.DataFrame) -> DataFrame:
     from pyspark.sql.types import StructField, StructType
 
     schema = StructType(
-        [StructField(name, spark_type(dtype), True) for name, dtype in table.dtypes.items()]
+        [StructField(name, spark_type(table[name]), True) for name in table.columns]
     )
     rows = [tuple(plain(v) for v in row) for row in table.itertuples(index=False, name=None)]
     return session.createDataFrame(rows, schema=schema)

@@ -87,7 +87,7 @@ l3_shares as (
         category_units.customer_id,
         category_units.l2_category,
         category_units.l3_category,
-        category_units.units * 1.0 / nullif(profiles.units, 0) as l3_share
+        cast(category_units.units as {{ type_double() }}) / nullif(profiles.units, 0) as l3_share
     from category_units
     inner join profiles
         on

@@ -75,12 +75,13 @@ final as (
         demand.*,
         {{ dbt.datediff('demand.first_sale_date', 'demand.snapshot_date', 'day') }}
             as days_since_first_sale,
-        (demand.recent_buyers + 1.0) / (
-            demand.window_buyers * {{ w }} * 1.0 / (
+        -- in doubles: Spark reads 1.0 as a decimal, whose division keeps six decimals only
+        cast(demand.recent_buyers + 1 as {{ type_double() }}) / (
+            cast(demand.window_buyers * {{ w }} as {{ type_double() }}) / (
                 {{ dbt.datediff('window_starts.window_start_date', 'demand.snapshot_date', 'day') }}
                 + 1
             )
-            + 1.0
+            + 1
         ) as momentum
     from demand
     inner join window_starts on demand.snapshot_date = window_starts.snapshot_date

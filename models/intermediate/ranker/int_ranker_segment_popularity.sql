@@ -36,7 +36,8 @@ segment_products as (
 final as (
     select
         segment_products.*,
-        segment_products.segment_buyers * 1.0 / segment_sizes.segment_customers as segment_share,
+        cast(segment_products.segment_buyers as {{ type_double() }}) / segment_sizes.segment_customers
+            as segment_share,
         row_number() over (
             partition by segment_products.snapshot_date, segment_products.segment
             order by
