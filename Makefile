@@ -180,12 +180,14 @@ bench-serve: install
 SPARK_STAMP := $(VENV)/.spark-installed-stamp
 export IPRE_SPARK_DIR ?= $(ROOT)/target/spark
 SPARK_DBT := IPRE_TARGET=spark $(DBT)
-# the dbt Python models, built on the local session by the python -m steps of test-spark
-SPARK_PYTHON_MODELS := customer_clusters product_neighbours customer_similarity_scores \
+# the dbt Python models, built on the local session by the python -m steps of test-spark (their
+# tables in schema intermediate; the marts customer_clusters, product_neighbours and
+# customer_similarity_scores are views over the first three, built by the last dbt build)
+SPARK_PYTHON_MODELS := int_customer_clusters int_product_neighbours int_customer_similarity_scores \
 	int_ranker_snapshot_neighbours int_ranker_similarity_candidates int_ranker_model \
 	int_ranker_scores
 # what each python -m step reads: built before it
-SPARK_FIRST := +market_basket +int_product_momentum +int_ranker_snapshot_baskets
+SPARK_FIRST := +int_market_basket +int_product_momentum +int_ranker_snapshot_baskets
 SPARK_SECOND := +int_ranker_features
 # pipeline_runs is not built on Spark: an append-only run history of one warehouse, with the
 # run's own id and time, so never equal across engines (docs/monitoring.md)
@@ -207,7 +209,7 @@ install-spark: $(SPARK_STAMP)
 
 ## test-spark: build the sample on a local Spark session (the same dbt models; clustering as a
 ## grouped-map pandas UDF, product_neighbours and customer_similarity_scores by python -m
-## ipre.similarity.spark) and check
+## ipre.similarity.spark, each into its int_ twin; the marts over them are built last) and check
 ## every mart equals DuckDB's row for row
 test-spark: install-spark
 	@command -v java >/dev/null || { echo "make test-spark needs Java 17 or 21 (java on PATH)" >&2; exit 1; }

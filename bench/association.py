@@ -152,7 +152,7 @@ def mine_library(engine: str, baskets: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_sql(warehouse: Path, compiled_sql: Path) -> pd.DataFrame:
-    """The association_rules model's compiled SELECT, read-only, as dbt would run it."""
+    """The association_rules logic (int_association_rules) compiled, read-only, as dbt runs it."""
     import duckdb
 
     from bench.settings import duckdb_settings

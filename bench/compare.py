@@ -21,7 +21,7 @@ from bench.measure import run_measured
 from bench.scales import ROOT
 from ipre.oracles.association import assert_same_rules, passes_floors, project_vars, read_table
 
-COMPILED = Path("compiled/ipre/models/marts/association/association_rules.sql")
+COMPILED = Path("compiled/ipre/models/intermediate/association/int_association_rules.sql")
 KEYS = [*GROUPS, "product_a", "product_b"]
 
 

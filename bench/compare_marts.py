@@ -2,7 +2,7 @@
 
     python -m bench.compare_marts BEFORE.duckdb AFTER.duckdb [--schema main] [--rtol 1e-12]
 
-Every table of the schema is compared row for row (both sides sorted by every column):
+Every table and view of the schema is compared row for row (both sides sorted by every column):
 "identical" when every value is equal; "equal to rtol" when only floating-point values differ,
 by at most rtol relatively (also inside text such as a JSON column); otherwise "DIFFERENT".
 Parallel DuckDB sums of doubles are not bit-reproducible: two builds of the same code on the
@@ -26,8 +26,11 @@ NUMBER = re.compile(r"-?\d+\.\d+(?:[eE][-+]?\d+)?")
 
 def read_tables(path: Path, schema: str) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(path), read_only=True) as con:
+        # tables and views: some marts are views over their intermediate twins
         names = con.execute(
-            "select table_name from duckdb_tables() where schema_name = ? order by 1", [schema]
+            "select table_name from information_schema.tables where table_schema = ? "
+            "and table_catalog = current_database() order by 1",
+            [schema],
         ).fetchall()
         return {name: con.sql(f'select * from "{schema}"."{name}"').df() for (name,) in names}
 

@@ -4,7 +4,7 @@ The names are the dbt vars of dbt_project.yml (whose defaults these mirror, chec
 tests/python/test_clustering_fit.py); ``CLUSTER_VARS`` is derived from the fields, and every
 reader (the Spark job, ``ipre export-artifacts`` flags, the tests) takes the list from here.
 dbt forces two copies it cannot derive: the model's YAML config and the literal
-``dbt.config.get`` calls of python_models/customer_clusters.py (a test checks both).
+``dbt.config.get`` calls of python_models/int_customer_clusters.py (a test checks both).
 """
 
 from __future__ import annotations

@@ -9,12 +9,13 @@ category does not occur in the segment, as the package does).
 
 Two callers:
 
-* the dbt Python model ``customer_clusters`` when ``dbt.ref()`` returns a Spark DataFrame
-  (dbt-databricks): ``return spark_customer_clusters(dbt.ref("market_basket"), params)``;
+* the dbt Python model ``int_customer_clusters`` when ``dbt.ref()`` returns a Spark DataFrame
+  (dbt-databricks): ``return spark_customer_clusters(dbt.ref("int_market_basket"), params)``;
 * ``make test-spark`` on the local session (dbt-spark's session method runs no Python models):
-  ``python -m ipre.clustering.spark`` reads ``<schema>.market_basket`` and writes
-  ``<schema>.customer_clusters``, with the session settings of the ``spark`` output in
-  profiles.yml and the clustering vars of dbt_project.yml (override with ``--vars``).
+  ``python -m ipre.clustering.spark`` reads ``intermediate.int_market_basket`` and writes
+  ``intermediate.int_customer_clusters`` (the Python model's table; the mart customer_clusters
+  is a view over it, built by dbt afterwards), with the session settings of the ``spark`` output
+  in profiles.yml and the clustering vars of dbt_project.yml (override with ``--vars``).
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
 FEATURES_JSON = "features_json"
+# The schema of the intermediate models (dbt_project.yml, macro generate_schema_name), where the
+# Python models' tables live on every target.
+INTERMEDIATE = "intermediate"
 # Spark type of each fixed column (the package's pandas dtypes: string, int64, Float64).
 FIXED_TYPES: dict[str, str] = {
     "customer_id": "string",
@@ -178,7 +182,9 @@ def local_session(settings: Mapping[str, str]) -> SparkSession:
 def parse_args(
     argv: list[str],
     prog: str = "python -m ipre.clustering.spark",
-    description: str = "Build <schema>.customer_clusters from <schema>.market_basket on Spark.",
+    description: str = (
+        "Build intermediate.int_customer_clusters from intermediate.int_market_basket on Spark."
+    ),
 ) -> argparse.Namespace:
     """The command line of the local Spark steps of `make test-spark` (dbt-style options)."""
     parser = argparse.ArgumentParser(prog=prog, description=description)
@@ -197,11 +203,11 @@ def main(argv: list[str] | None = None) -> int:
     output = spark_output(args.profiles_dir, args.output)
     params = cluster_params(args.project_dir, yaml.safe_load(args.vars) or {})
     session = local_session(output.get("server_side_parameters", {}))
-    schema = output["schema"]
-    table = spark_customer_clusters(session.table(f"{schema}.market_basket"), params)
-    table.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.customer_clusters")
-    rows = session.table(f"{schema}.customer_clusters").count()
-    print(f"spark_clusters: wrote {schema}.customer_clusters ({rows} customers)")
+    target = f"{INTERMEDIATE}.int_customer_clusters"
+    table = spark_customer_clusters(session.table(f"{INTERMEDIATE}.int_market_basket"), params)
+    table.write.mode("overwrite").format("parquet").saveAsTable(target)
+    rows = session.table(target).count()
+    print(f"spark_clusters: wrote {target} ({rows} customers)")
     session.stop()
     return 0
 

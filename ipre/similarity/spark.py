@@ -1,18 +1,20 @@
-"""product_neighbours and customer_similarity_scores on a local Spark session (dbt-spark's
-session method runs no Python models).
+"""product_neighbours and customer_similarity_scores on a local Spark session (dbt-spark's session
+method runs no Python models).
 
 ``make test-spark`` runs ``python -m ipre.similarity.spark`` after ``python -m
-ipre.clustering.spark``: it reads ``<schema>.market_basket`` and ``<schema>.customer_clusters``,
-computes the table with ``ipre.similarity.neighbours_from_basket`` (the function the dbt Python
-model calls) and writes ``<schema>.product_neighbours``, with the session settings of the
-``spark`` output in profiles.yml and the similarity vars of dbt_project.yml (override with
-``--vars``). On dbt-databricks the Python model itself runs: when ``dbt.ref()`` returns a Spark
-DataFrame it collects the pairs to the driver and returns ``session.createDataFrame(table)``
-(docs/scale-out.md).
+ipre.clustering.spark``: it reads ``intermediate.int_market_basket`` and
+``intermediate.int_customer_clusters``, computes the table with
+``ipre.similarity.neighbours_from_basket`` (the function the dbt Python model calls) and writes
+``intermediate.int_product_neighbours``, then ``intermediate.int_customer_similarity_scores``
+(the Python models' tables; the marts of the same names without ``int_`` are views over them,
+built by dbt afterwards), with the session settings of the ``spark`` output in profiles.yml and
+the similarity and ranking vars of dbt_project.yml (override with ``--vars``). On dbt-databricks
+the Python model itself runs: when ``dbt.ref()`` returns a Spark DataFrame it collects the pairs
+to the driver and returns ``session.createDataFrame(table)`` (docs/scale-out.md).
 
 The EASE fit is one dense inverse on the driver, so there is nothing to parallelise: the Spark
-side only reads the inputs and writes the result, with the column types DuckDB gives the
-pandas table (string, string, string, double, bigint).
+side only reads the inputs and writes the result, with the column types DuckDB gives the pandas
+table (string, string, string, double, bigint).
 """
 
 from __future__ import annotations
@@ -25,7 +27,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import yaml
 
-from ipre.clustering.spark import local_session, parse_args, project_vars, spark_output
+from ipre.clustering.spark import (
+    INTERMEDIATE,
+    local_session,
+    parse_args,
+    project_vars,
+    spark_output,
+)
 from ipre.similarity.ease import OUTPUT_COLUMNS, NeighbourParams, neighbours_from_basket
 from ipre.similarity.scoring import OUTPUT_COLUMNS as SCORE_COLUMNS
 from ipre.similarity.scoring import ranking_depth, scores_from_tables
@@ -69,7 +77,7 @@ def output_schema() -> StructType:
 def spark_product_neighbours(
     session: SparkSession, basket: DataFrame, clusters: DataFrame, params: NeighbourParams
 ) -> DataFrame:
-    """product_neighbours from Spark market_basket and customer_clusters: the pairs are
+    """product_neighbours from Spark int_market_basket and int_customer_clusters: the pairs are
     collected to the driver (one row per customer × product) and fitted by the package."""
     pairs = basket.select("customer_id", "product_id", "segment").toPandas()
     side = clusters.select("customer_id", "cluster_id").toPandas()
@@ -130,13 +138,15 @@ def score_records(table: pd.DataFrame) -> list[tuple[object, ...]]:
 def spark_similarity_scores(
     session: SparkSession, schema: str, depth: int
 ) -> DataFrame:
-    """customer_similarity_scores from the Spark tables (market_basket, customer_clusters and
-    product_neighbours in `schema`), scored on the driver by the package."""
+    """customer_similarity_scores from the Spark tables (int_market_basket, int_customer_clusters
+    and int_product_neighbours in `schema`, the intermediate one), scored on the driver by the
+    package."""
     table = scores_from_tables(
-        session.table(f"{schema}.market_basket")
+        session.table(f"{schema}.int_market_basket")
         .select("customer_id", "product_id", "segment").toPandas(),
-        session.table(f"{schema}.customer_clusters").select("customer_id", "cluster_id").toPandas(),
-        session.table(f"{schema}.product_neighbours").toPandas(),
+        session.table(f"{schema}.int_customer_clusters")
+        .select("customer_id", "cluster_id").toPandas(),
+        session.table(f"{schema}.int_product_neighbours").toPandas(),
         # staging and intermediate are the custom schemas of dbt_project.yml
         session.table("staging.stg_erp__products")
         .where("quarantine_reason is null and in_stock").select("product_id").toPandas(),
@@ -152,33 +162,34 @@ def main(argv: list[str] | None = None) -> int:
         list(sys.argv[1:] if argv is None else argv),
         prog="python -m ipre.similarity.spark",
         description=(
-            "Build <schema>.product_neighbours from <schema>.market_basket and "
-            "<schema>.customer_clusters on Spark."
+            "Build intermediate.int_product_neighbours and "
+            "intermediate.int_customer_similarity_scores from intermediate.int_market_basket "
+            "and intermediate.int_customer_clusters on Spark."
         ),
     )
     output = spark_output(args.profiles_dir, args.output)
     params = neighbour_params(args.project_dir, yaml.safe_load(args.vars) or {})
     session = local_session(output.get("server_side_parameters", {}))
-    schema = output["schema"]
+    schema = INTERMEDIATE
     table = spark_product_neighbours(
         session,
-        session.table(f"{schema}.market_basket"),
-        session.table(f"{schema}.customer_clusters"),
+        session.table(f"{schema}.int_market_basket"),
+        session.table(f"{schema}.int_customer_clusters"),
         params,
     )
-    table.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.product_neighbours")
-    rows = session.table(f"{schema}.product_neighbours").count()
-    print(f"similarity.spark: wrote {schema}.product_neighbours ({rows} rows)")
+    table.write.mode("overwrite").format("parquet").saveAsTable(f"{schema}.int_product_neighbours")
+    rows = session.table(f"{schema}.int_product_neighbours").count()
+    print(f"similarity.spark: wrote {schema}.int_product_neighbours ({rows} rows)")
     ranking = project_vars(args.project_dir, yaml.safe_load(args.vars) or {}, RANKING_VARS)
     depth = ranking_depth(
         ranking["top_k"], ranking["calibration_reserve"], ranking["ranking_method"]
     )
     scores = spark_similarity_scores(session, schema, depth)
     scores.write.mode("overwrite").format("parquet").saveAsTable(
-        f"{schema}.customer_similarity_scores"
+        f"{schema}.int_customer_similarity_scores"
     )
-    rows = session.table(f"{schema}.customer_similarity_scores").count()
-    print(f"similarity.spark: wrote {schema}.customer_similarity_scores ({rows} rows)")
+    rows = session.table(f"{schema}.int_customer_similarity_scores").count()
+    print(f"similarity.spark: wrote {schema}.int_customer_similarity_scores ({rows} rows)")
     session.stop()
     return 0
 

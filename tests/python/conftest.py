@@ -108,8 +108,8 @@ def in_process() -> bool:
 # Python models read theirs from the config), source relations (<entity>_relation) and unit
 # tests' `enabled:` (<entity>_path); raw_input_kind (macros/raw_input.sql) picks each
 # raw_file_<entity> model's ref or source from <entity>_path and <entity>_relation; a negative
-# window_days stops the parse (models/marts/basket/basket_window.sql). Every other var is
-# only read when a model is compiled for a run, with that run's --vars. A manifest is reused
+# window_days stops the parse (models/intermediate/basket/int_basket_window.sql). Every other
+# var is only read when a model is compiled for a run, with that run's --vars. A manifest is reused
 # for a build only if these vars have the values it was parsed with (parse_key);
 # test_dbt_in_process.py fails when the project's YAML renders a var missing here.
 ENTITY_PATH_VARS = tuple(f"{name}_path" for name in RAW_FILES)
@@ -329,7 +329,9 @@ def ground_truth(generated_data: Path) -> dict[str, object]:
     return json.loads((generated_data / "ground_truth.json").read_text())
 
 
-ASSOCIATION_SELECT = "+association_rules +similar_products"
+# customer_clusters: the oracle joins the baskets to it (a view over int_customer_clusters,
+# which association_rules reads)
+ASSOCIATION_SELECT = "+association_rules +similar_products customer_clusters"
 
 
 @pytest.fixture(scope="session")

@@ -35,7 +35,8 @@ BOUNDARIES = {"min_abs_freq": 3, "min_freq_ratio": 0.1, "min_support": 0.25, "mi
 OVERRIDES: dict[str, dict[str, object]] = {
     "default": {}, "loosest": LOOSEST, "boundaries": BOUNDARIES
 }
-MARTS = "association_rules similar_products"
+# int_association_rules holds association_rules' logic (the mart is a view over it)
+MARTS = "int_association_rules association_rules similar_products"
 # (table, group columns): the cluster split and the segment-wide look-up.
 TABLES = [("association_rules", ["cluster_id", "segment"]), ("similar_products", ["segment"])]
 

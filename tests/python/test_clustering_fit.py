@@ -155,9 +155,9 @@ def test_the_copies_dbt_forces_list_exactly_the_cluster_vars() -> None:
     # dbt hands a Python model only config keys declared in YAML and read by literal
     # dbt.config.get calls, so those two copies cannot be derived: check them instead.
     models = yaml.safe_load((ROOT / "python_models" / "_python__models.yml").read_text())
-    config = next(m for m in models["models"] if m["name"] == "customer_clusters")["config"]
-    declared = {key for key in config if key != "materialized"}
+    config = next(m for m in models["models"] if m["name"] == "int_customer_clusters")["config"]
+    declared = {key for key in config if key not in ("materialized", "schema")}
     assert declared == set(CLUSTER_VARS)
     assert all(config[name] == "{{ var('" + name + "') }}" for name in CLUSTER_VARS)
-    source = (ROOT / "python_models" / "customer_clusters.py").read_text()
+    source = (ROOT / "python_models" / "int_customer_clusters.py").read_text()
     assert set(re.findall(r'dbt\.config\.get\("(\w+)"\)', source)) == set(CLUSTER_VARS)

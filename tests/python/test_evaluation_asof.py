@@ -65,7 +65,11 @@ MARTS = {
     "recommendations": ["customer_id", "rank"],
 }
 # the marts compared, and parents
-MART_SELECT = ["+recommendations", "+recommendations_ranked", "+basket_sessions"]
+# market_basket and association_rules: views over the twins that recommendations reads
+MART_SELECT = [
+    "+recommendations", "+recommendations_ranked", "+basket_sessions", "market_basket",
+    "association_rules",
+]
 # mart -> a query returning a row when the planted product ($1) appears in it
 LEAK_QUERIES = {
     "market_basket": "select 1 from market_basket where product_id = $1",

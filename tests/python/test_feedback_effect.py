@@ -24,7 +24,8 @@ from ipre_serve.loader import REQUIRED_COLUMNS  # noqa: E402
 VARS = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
 CUTOFF = float(VARS["score_cutoff"])
 COLUMNS = list(REQUIRED_COLUMNS)
-RANKED_SELECT = "+recommendations +recommendations_ranked"
+# market_basket: read by the test; a view over int_market_basket, which the ranking reads
+RANKED_SELECT = "+recommendations +recommendations_ranked market_basket"
 FEEDBACK_SELECT = (
     "raw_file_feedback stg_crm__feedback int_feedback_validated int_feedback_weights"
     " recommendations feedback_summary"

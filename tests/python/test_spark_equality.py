@@ -4,10 +4,11 @@ row for row.
 Both engines read the bundled sample seeds with default vars but ranking_method 'learned'
 (ENGINE_VARS: the learned ranker's funnel exists only then, and is compared too; untrained on
 the sample, it ranks by similarity, so the marts are the default method's). DuckDB runs the
-whole project (customer_clusters as the dbt Python model); Spark runs it on a local PySpark
-session through dbt-spark (target `spark`), with customer_clusters made by
+whole project (int_customer_clusters as the dbt Python model); Spark runs it on a local PySpark
+session through dbt-spark (target `spark`), with int_customer_clusters made by
 ``python -m ipre.clustering.spark`` (the same package function as a grouped-map pandas UDF),
-in the steps of ``SPARK_STEPS``.
+in the steps of ``SPARK_STEPS``; the marts over the Python models' tables (customer_clusters,
+product_neighbours, customer_similarity_scores: views in models/marts) are built by the last.
 Every table of models/marts and python_models, and the ranker's (RANKER_TABLES), is then
 read from both and compared: same
 columns in the same order, same row count, and, rows sorted by their non-float columns, equal
@@ -80,7 +81,7 @@ RANKER_TABLES: tuple[str, ...] = tuple(
     )
 )
 TABLES: tuple[str, ...] = (*MARTS, *RANKER_TABLES)
-SPARK_FIRST = ("+market_basket", "+int_product_momentum", "+int_ranker_snapshot_baskets")
+SPARK_FIRST = ("+int_market_basket", "+int_product_momentum", "+int_ranker_snapshot_baskets")
 SPARK_PYTHON = tuple(path.stem for path in sorted((ROOT / "python_models").glob("*.py")))
 SPARK_STEPS: tuple[tuple[str, ...], ...] = (
     ("dbt", "seed", "--full-refresh"),

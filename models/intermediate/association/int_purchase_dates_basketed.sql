@@ -6,7 +6,7 @@ with gaps as (
 ),
 
 window_used as (
-    select window_days from {{ ref('basket_window') }}
+    select window_days from {{ ref('int_basket_window') }}
 ),
 
 flagged as (

@@ -3,7 +3,7 @@
 -- share drives the §4.5 L3 bonus, the L2 share the fallback's category affinity.
 -- An L3 is identified within its L2, so equal L3 names under two L2s never mix.
 with basket as (
-    select * from {{ ref('market_basket') }}
+    select * from {{ ref('int_market_basket') }}
 ),
 
 l3_quantities as (

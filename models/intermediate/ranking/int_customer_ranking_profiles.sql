@@ -2,7 +2,7 @@
 -- cluster, and the recency score of §4.5: 1 / (1 + mean recency_days over the customer's
 -- market_basket rows, i.e. over the products the customer bought).
 with basket as (
-    select * from {{ ref('market_basket') }}
+    select * from {{ ref('int_market_basket') }}
 ),
 
 -- customer_clusters also has a segment column; it is not read here, so the segment has one source
@@ -10,7 +10,7 @@ clusters as (
     select
         customer_id,
         cluster_id
-    from {{ ref('customer_clusters') }}
+    from {{ ref('int_customer_clusters') }}
 ),
 
 customer_recency as (

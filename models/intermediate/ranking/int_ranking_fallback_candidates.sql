@@ -20,7 +20,7 @@ with profiles as (
 ),
 
 basket as (
-    select * from {{ ref('market_basket') }}
+    select * from {{ ref('int_market_basket') }}
 ),
 
 products as (

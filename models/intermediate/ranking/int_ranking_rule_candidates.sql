@@ -12,7 +12,7 @@
 --   l3_bonus   = customer's share of units in the product's L3 * l3_tiebreak_margin
 --   score      = min(base_score + l3_bonus, 1.0)
 with rules as (
-    select * from {{ ref('association_rules') }}
+    select * from {{ ref('int_association_rules') }}
 ),
 
 profiles as (
@@ -23,7 +23,7 @@ basket as (
     select
         customer_id,
         product_id
-    from {{ ref('market_basket') }}
+    from {{ ref('int_market_basket') }}
 ),
 
 products as (

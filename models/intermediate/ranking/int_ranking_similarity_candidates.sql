@@ -9,7 +9,7 @@
 --   reason = the three purchases with the largest positive weights, with names; the first is
 --            the trigger_product ('segment' when only the segment and cluster point to it)
 with scores as (
-    select * from {{ ref('customer_similarity_scores') }}
+    select * from {{ ref('int_customer_similarity_scores') }}
 ),
 
 profiles as (

@@ -1,8 +1,10 @@
-"""product_neighbours: EASE item-to-item weights over customer histories (docs/ranking.md).
+"""int_product_neighbours: EASE item-to-item weights over customer histories (docs/ranking.md).
 
-Thin on purpose: read market_basket (customer × product, with the segment) and each customer's
-cluster through Arrow, call ipre.similarity, return the table. Vars arrive through direct
-``dbt.config.get`` calls; the keys are declared in python_models/_python__models.yml.
+The logic of the mart product_neighbours, a SQL view over this table
+(models/marts/similarity/product_neighbours.sql). Thin on purpose: read int_market_basket
+(customer × product, with the segment) and each customer's cluster through Arrow, call
+ipre.similarity, return the table. Vars arrive through direct ``dbt.config.get`` calls; the keys
+are declared in python_models/_python__models.yml.
 """
 
 from ipre.similarity import NeighbourParams, neighbours_from_basket
@@ -22,8 +24,8 @@ def read_params(dbt) -> NeighbourParams:
 
 def model(dbt, session):
     params = read_params(dbt)
-    basket = dbt.ref("market_basket")
-    clusters = dbt.ref("customer_clusters")
+    basket = dbt.ref("int_market_basket")
+    clusters = dbt.ref("int_customer_clusters")
     if hasattr(basket, "toPandas"):
         # Spark: the pairs fit on the driver (one row per customer × product); the inverse is
         # one dense matrix of at most similarity_max_products² doubles (docs/scale-out.md)

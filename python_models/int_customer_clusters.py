@@ -1,10 +1,12 @@
-"""customer_clusters: one row per customer with its KMeans cluster (spec §4.2).
+"""int_customer_clusters: one row per customer with its KMeans cluster (spec §4.2).
 
-Thin on purpose: read market_basket through Arrow, call ipre.clustering, return the table. The
-maths and its tests live in the package. Vars arrive as strings through direct
+The logic of the mart customer_clusters, a SQL view over this table
+(models/marts/clustering/customer_clusters.sql): intermediate models read this twin, never a
+mart. Thin on purpose: read int_market_basket through Arrow, call ipre.clustering, return the
+table. The maths and its tests live in the package. Vars arrive as strings through direct
 ``dbt.config.get`` calls (the parser only sees direct calls); the keys are declared in
-python_models/_python__models.yml; the names are ipre.clustering.params.CLUSTER_VARS, which a test
-checks against both copies.
+python_models/_python__models.yml; the names are ipre.clustering.params.CLUSTER_VARS, which a
+test checks against both copies.
 """
 
 from dbt_common.events.base_types import EventLevel
@@ -44,7 +46,7 @@ def warn_poor_segments(table) -> None:
 
 def model(dbt, session):
     params = read_params(dbt)
-    basket = dbt.ref("market_basket")
+    basket = dbt.ref("int_market_basket")
     if is_spark_frame(basket):
         # dbt-databricks: the same function per segment as a grouped-map pandas UDF, so
         # segments fit in parallel on the executors (docs/scale-out.md)

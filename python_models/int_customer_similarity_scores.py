@@ -1,8 +1,10 @@
-"""customer_similarity_scores: each customer's best products by EASE evidence × momentum.
+"""int_customer_similarity_scores: each customer's best products by EASE evidence × momentum.
 
-Thin on purpose: read the inputs through Arrow, call ipre.similarity.scoring, return the
-table (docs/ranking.md). Vars arrive through direct ``dbt.config.get`` calls; the keys are
-declared in python_models/_python__models.yml.
+The logic of the mart customer_similarity_scores, a SQL view over this table
+(models/marts/similarity/customer_similarity_scores.sql). Thin on purpose: read the inputs
+through Arrow, call ipre.similarity.scoring, return the table (docs/ranking.md). Vars arrive
+through direct ``dbt.config.get`` calls; the keys are declared in
+python_models/_python__models.yml.
 """
 
 from ipre.similarity.scoring import ranking_depth, scores_from_tables
@@ -16,9 +18,9 @@ def model(dbt, session):
         dbt.config.get("calibration_reserve"),
         dbt.config.get("ranking_method"),
     )
-    basket = dbt.ref("market_basket")
-    clusters = dbt.ref("customer_clusters")
-    neighbours = dbt.ref("product_neighbours")
+    basket = dbt.ref("int_market_basket")
+    clusters = dbt.ref("int_customer_clusters")
+    neighbours = dbt.ref("int_product_neighbours")
     products = dbt.ref("stg_erp__products")
     momentum = dbt.ref("int_product_momentum")
     if hasattr(basket, "toPandas"):

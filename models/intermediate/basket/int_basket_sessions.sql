@@ -1,0 +1,78 @@
+{{ config(materialized='table') }}
+-- The logic of the mart basket_sessions, a view over this table (intermediate models never read marts).
+-- One row per basket × product: which products each customer bought in each basket
+-- (purchases no further apart than the basket window, spec §4.4), with the basket's first
+-- and last purchase dates and its age at the reference date.
+with lines as (
+    select * from {{ ref('int_invoice_lines_in_scope') }}
+),
+
+basketed_dates as (
+    select * from {{ ref('int_purchase_dates_basketed') }}
+),
+
+reference as (
+    select reference_date from {{ ref('int_reference_date') }}
+),
+
+lines_in_baskets as (
+    select
+        lines.customer_id,
+        lines.segment,
+        basketed_dates.global_basket_id,
+        basketed_dates.basket_number,
+        lines.product_id,
+        lines.invoice_id,
+        lines.invoice_date,
+        lines.quantity
+    from lines
+    inner join basketed_dates
+        on
+            lines.customer_id = basketed_dates.customer_id
+            and lines.invoice_date = basketed_dates.invoice_date
+),
+
+basket_bounds as (
+    select
+        global_basket_id,
+        min(invoice_date) as basket_start_date,
+        max(invoice_date) as basket_end_date,
+        count(distinct product_id) as basket_products
+    from lines_in_baskets
+    group by global_basket_id
+),
+
+basket_products as (
+    select
+        customer_id,
+        segment,
+        global_basket_id,
+        basket_number,
+        product_id,
+        count(distinct invoice_id) as invoice_count,
+        {{ exact_sum('quantity') }} as total_quantity
+    from lines_in_baskets
+    group by customer_id, segment, global_basket_id, basket_number, product_id
+),
+
+final as (
+    select
+        basket_products.customer_id,
+        basket_products.segment,
+        basket_products.global_basket_id,
+        basket_products.basket_number,
+        basket_products.product_id,
+        basket_bounds.basket_start_date,
+        basket_bounds.basket_end_date,
+        basket_bounds.basket_products,
+        -- age of the basket for time decay: days from its last purchase to the reference date
+        {{ dbt.datediff('basket_bounds.basket_end_date', 'reference.reference_date', 'day') }}
+            as basket_age_days,
+        basket_products.invoice_count,
+        basket_products.total_quantity
+    from basket_products
+    inner join basket_bounds on basket_products.global_basket_id = basket_bounds.global_basket_id
+    cross join reference
+)
+
+select * from final
