@@ -23,7 +23,7 @@ export IPRE_VARS := $(VARS)
 VARS_FILE ?=
 export IPRE_VARS_FILE := $(if $(strip $(VARS_FILE)),$(abspath $(VARS_FILE)))
 
-.PHONY: install run build check-vars inspect export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real eval-real-raw bench bench-ranker bench-serve install-spark test-spark clean
+.PHONY: install install-bouncer bouncer run build check-vars inspect export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real eval-real-raw bench bench-ranker bench-serve install-spark test-spark clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,24 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $@
 
 install: $(STAMP)
+
+# dbt-bouncer lives in its own venv: it needs duckdb<2, the project pins duckdb 2.0.0.
+# requirements-bouncer.lock pins its whole tree (installed without resolving, then checked).
+BOUNCER_VENV := $(ROOT)/.venv-bouncer
+BOUNCER_BIN := $(BOUNCER_VENV)/bin
+BOUNCER_STAMP := $(BOUNCER_VENV)/.installed-stamp
+# more dbt-bouncer run options, e.g. BOUNCER_ARGS='--baseline bouncer-baseline.json'
+BOUNCER_ARGS ?=
+
+$(BOUNCER_STAMP): requirements-bouncer.lock
+	@test -x $(BOUNCER_BIN)/python || $(PYTHON) -m venv $(BOUNCER_VENV)
+	$(BOUNCER_BIN)/python -m pip install --quiet --disable-pip-version-check 'pip==25.3'
+	$(BOUNCER_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+		-r $(ROOT)/requirements-bouncer.lock
+	$(BOUNCER_BIN)/python -m pip check --disable-pip-version-check
+	@touch $@
+
+install-bouncer: $(BOUNCER_STAMP)
 
 ## run: build the warehouse from the bundled sample, export recommendations, write the report,
 ## print a summary ending with the verdict and the report's path
@@ -82,6 +100,17 @@ test: install lint dbt-test pytest
 lint: install
 	$(BIN)/ruff check $(ROOT)
 	$(BIN)/sqlfluff lint models tests --processes 2
+	$(MAKE) --no-print-directory bouncer
+
+## bouncer: the project's layer, lineage, docs, test and access rules (dbt-bouncer.yml) on the
+## manifest of `dbt parse`: no warehouse needed. Parsed with ranking_method learned, so that the
+## learned ranker's models (enabled only then) are checked too, into target/bouncer of its own
+## (dbt-bouncer.yml reads it there), so the build's target/ and its partial parse stay as they are.
+BOUNCER_TARGET := $(ROOT)/target/bouncer
+bouncer: install install-bouncer
+	DBT_TARGET_PATH=$(BOUNCER_TARGET) $(DBT) parse --quiet --vars '{ranking_method: learned}'
+	cd $(ROOT) && $(BOUNCER_BIN)/dbt-bouncer run --config-file $(ROOT)/dbt-bouncer.yml \
+		--show-all-failures $(BOUNCER_ARGS)
 
 dbt-test: install
 	$(BIN)/ipre build --unit-tests
