@@ -24,11 +24,14 @@ TABLE = "int_ranker_model"
 SCHEMA = "intermediate"
 META_FILE = "ranker.json"
 MODEL_FILE = "ranker_model.txt"
-# int_ranker_model's columns that describe the model (model_text travels as its own file)
-FACTS = (
+# int_ranker_model's columns (ipre.ranker.training writes them)
+MODEL_COLUMNS = (
     "status", "status_reason", "training_cutoffs", "training_customers", "training_rows",
     "validation_cutoff", "validation_customers", "validation_ndcg", "validation_similarity_ndcg",
+    "features", "params", "model_text",
 )  # fmt: skip
+# those that describe the model as facts (the lists and the model text travel on their own)
+FACTS = tuple(name for name in MODEL_COLUMNS if name not in ("features", "params", "model_text"))
 
 
 def read_ranker_row(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None:

@@ -19,17 +19,13 @@ import numpy as np
 import pandas as pd
 
 from ipre.ranker import model
+from ipre.ranker.artifact import MODEL_COLUMNS
 from ipre.ranker.features import FEATURES
 from ipre.ranker.reasons import strongest_group
 
 TRAINED = "trained"
 NOT_TRAINED = "not_trained"
 NOT_CHOSEN = "not_chosen"
-MODEL_COLUMNS = (
-    "status", "status_reason", "training_cutoffs", "training_customers", "training_rows",
-    "validation_cutoff", "validation_customers", "validation_ndcg", "validation_similarity_ndcg",
-    "features", "params", "model_text",
-)  # fmt: skip
 SCORE_COLUMNS = ("customer_id", "product_id", "ranker_score", "ranker_rank", "reason_group")
 
 

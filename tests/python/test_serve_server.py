@@ -35,7 +35,12 @@ def server(tmp_path_factory: pytest.TempPathFactory):
 
 def test_ping_is_503_until_loaded_then_200(tmp_path: Path) -> None:
     path = tmp_path / "later" / "recommendations.parquet"
-    env = {"IPRE_RECOMMENDATIONS_URI": str(path), "IPRE_LOAD_RETRY_SECONDS": "0.05"}
+    # one worker: with two, each loads on its own, and a ping after the first is ready may
+    # reach the second still loading (seen under load)
+    env = {
+        "IPRE_RECOMMENDATIONS_URI": str(path), "IPRE_LOAD_RETRY_SECONDS": "0.05",
+        "MODEL_SERVER_WORKERS": "1",
+    }  # fmt: skip
     with running_server(env) as srv:
         status, body = srv.request("GET", "/ping")
         assert status == 503 and body["error"]["code"] == "loading"
