@@ -349,7 +349,7 @@ def association_warehouse(generated_data: Path, tmp_path_factory: pytest.TempPat
 
 def ipre_build(
     db: Path, export_dir: Path, vars: Mapping[str, object] | None = None,
-    dbt_args: Sequence[str] = (),
+    dbt_args: Sequence[str] = (), unit_tests: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """`ipre build` of the bundled sample (plus vars) into db, with its own dbt target, logs
     and spill dirs under db's folder: in this process with the in-process dbt (its output as a
@@ -368,6 +368,8 @@ def ipre_build(
     env.pop("IPRE_VARS_FILE", None)
     command = [sys.executable, "-m", "ipre.cli", "build", "--db", str(db)]
     command += ["--export-dir", str(export_dir), "--vars", json.dumps(dict(vars or {}))]
+    if unit_tests:
+        command.append("--unit-tests")
     if dbt_args:
         command += ["--", *dbt_args]
     if in_process():
@@ -433,15 +435,17 @@ create table main.pipeline_runs as select
 
 @pytest.fixture(scope="session")
 def published_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The bundled sample built once by `ipre build` on top of a warehouse holding an earlier
-    run (EARLIER_RUN_SQL), and its export dir. Read-only for tests: copy it to change it."""
+    """The bundled sample built once by `ipre build --unit-tests` on top of a warehouse holding
+    an earlier run (EARLIER_RUN_SQL), and its export dir: every dbt data and unit test of the
+    default build runs here (test_dbt_tests.py reads their results), which is why `make test`
+    has no separate `make dbt-test`. Read-only for tests: copy it to change it."""
     import duckdb
 
     def build(base: Path) -> Path:
         db, export_dir = base / "ipre.duckdb", base / "export"
         with duckdb.connect(str(db)) as con:
             con.execute(EARLIER_RUN_SQL)
-        result = ipre_build(db, export_dir)
+        result = ipre_build(db, export_dir, unit_tests=True)
         assert result.returncode == 0, result.stderr[-3000:]
         return base
 
