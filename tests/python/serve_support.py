@@ -23,7 +23,6 @@ import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVE = ROOT / "serve" / "serve"
-EXPORT = ROOT / "export" / "recommendations.parquet"
 
 # The `recommendations` table contract, in column order, with the types the pipeline writes.
 SCHEMA = pa.schema([

@@ -10,7 +10,6 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from serve_support import (
-    EXPORT,
     ServerProcess,
     expected_items,
     expected_reorders,
@@ -229,17 +228,19 @@ def test_runs_from_any_working_directory(tmp_path: Path) -> None:
     assert path.exists()
 
 
-@pytest.mark.skipif(not EXPORT.exists(), reason="no pipeline export yet (make run writes it)")
-def test_matches_pipeline_export_row_for_row() -> None:
-    rows = pq.read_table(EXPORT).to_pylist()
-    reminders_path = EXPORT.with_name("reorder_reminders.parquet")
+def test_matches_pipeline_export_row_for_row(published_sample: tuple[Path, Path]) -> None:
+    """The export of the session's `ipre build` of the sample (conftest.published_sample), as
+    `make run` publishes it, served back row for row."""
+    export = published_sample[1] / "recommendations.parquet"
+    rows = pq.read_table(export).to_pylist()
+    reminders_path = export.with_name("reorder_reminders.parquet")
     reminders = pq.read_table(reminders_path).to_pylist() if reminders_path.exists() else []
     customers = sorted({row["customer_id"] for row in rows + reminders})
-    with running_server({"IPRE_RECOMMENDATIONS_URI": str(EXPORT)}) as srv:
+    with running_server({"IPRE_RECOMMENDATIONS_URI": str(export)}) as srv:
         srv.wait_ready(timeout=60)
         for customer_id in customers:
             status, body = srv.invoke({"customer_id": customer_id})
             assert status == 200 and body["known_customer"] is True
             assert body["recommendations"] == expected_items(rows, customer_id), customer_id
             assert body["reorders"] == expected_reorders(reminders, customer_id), customer_id
-    assert reminders, "the sample's export has reorder reminders (make run)"
+    assert reminders, "the sample's export has reorder reminders"
