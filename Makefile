@@ -25,12 +25,19 @@ export IPRE_VARS_FILE := $(if $(strip $(VARS_FILE)),$(abspath $(VARS_FILE)))
 
 .PHONY: install install-bouncer bouncer run build check-vars inspect export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real eval-real-raw bench bench-ranker bench-serve install-spark test-spark clean
 
+# uv installs the pinned lock into the venv in about 15 s on a fresh machine, where pip took
+# 90 s (the same versions: docs/operations.md "Installing"); if uv cannot, pip does it.
+UV_PIN := uv==0.13.9
+UV := $(BIN)/uv
+UV_INSTALL = $(UV) pip install --quiet --python
+
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip==25.3'
-	@echo "installing the pinned dependencies (requirements.lock) into .venv: a few minutes, once"
-	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on \
-		-c requirements.lock -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check 'pip==25.3' '$(UV_PIN)'
+	@echo "installing the pinned dependencies (requirements.lock) into .venv, once"
+	$(UV_INSTALL) $(BIN)/python -c requirements.lock -e '.[test]' \
+		|| $(BIN)/python -m pip install --disable-pip-version-check --progress-bar on \
+			-c requirements.lock -e '.[test]'
 	@touch $@
 
 install: $(STAMP)
@@ -43,11 +50,11 @@ BOUNCER_STAMP := $(BOUNCER_VENV)/.installed-stamp
 # more dbt-bouncer run options, e.g. BOUNCER_ARGS='--baseline bouncer-baseline.json'
 BOUNCER_ARGS ?=
 
-$(BOUNCER_STAMP): requirements-bouncer.lock
+$(BOUNCER_STAMP): requirements-bouncer.lock | $(STAMP)
 	@test -x $(BOUNCER_BIN)/python || $(PYTHON) -m venv $(BOUNCER_VENV)
-	$(BOUNCER_BIN)/python -m pip install --quiet --disable-pip-version-check 'pip==25.3'
-	$(BOUNCER_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
-		-r $(ROOT)/requirements-bouncer.lock
+	$(UV_INSTALL) $(BOUNCER_BIN)/python --no-deps -r $(ROOT)/requirements-bouncer.lock \
+		|| $(BOUNCER_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps \
+			-r $(ROOT)/requirements-bouncer.lock
 	$(BOUNCER_BIN)/python -m pip check --disable-pip-version-check
 	@touch $@
 
@@ -232,8 +239,9 @@ SPARK_INPUT_VARS := {invoices_relation: raw.raw_invoices, customers_relation: ra
 	ranking_method: learned}
 
 $(SPARK_STAMP): $(STAMP) requirements-spark.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-		-c requirements.lock -c requirements-spark.lock -e '.[test,spark]'
+	$(UV_INSTALL) $(BIN)/python -c requirements.lock -c requirements-spark.lock -e '.[test,spark]' \
+		|| $(BIN)/python -m pip install --quiet --disable-pip-version-check \
+			-c requirements.lock -c requirements-spark.lock -e '.[test,spark]'
 	@touch $@
 
 install-spark: $(SPARK_STAMP)
