@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ipre.clustering import ClusterParams, cluster_customers
-from ipre.clustering.pipeline import default_jobs
+from ipre.cores import default_jobs
 
 N_L2, N_BRANDS, N_FUNCS, N_PRODUCTS, N_ARCHETYPES = 15, 20, 6, 600, 5
 

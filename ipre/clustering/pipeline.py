@@ -11,7 +11,6 @@ parameters give the same table, row for row.
 from __future__ import annotations
 
 import json
-import os
 
 import pandas as pd
 from joblib import Parallel, delayed
@@ -20,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from ipre.clustering.features import GROUP_ORDER, RFM_COLUMNS
 from ipre.clustering.fit import SegmentFit, fit_segment
 from ipre.clustering.params import ClusterParams
+from ipre.cores import default_jobs
 
 BASKET_COLUMNS: tuple[str, ...] = (
     "customer_id",
@@ -42,10 +42,6 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
 ID_COLUMNS: tuple[str, ...] = ("customer_id", "segment", "cluster_id", "cluster_number")
 # Below this many basket rows, a thread pool costs more than it saves.
 PARALLEL_MIN_ROWS = 50_000
-
-
-def default_jobs() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def fit_all(

@@ -30,6 +30,8 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
+from ipre.cores import default_jobs, in_threads, ranges
+
 # Gram entries per block of columns held in memory at once (about 12 bytes each)
 BLOCK_ENTRIES = 16_000_000
 # co-purchase counts kept per tail product (at least similarity_tail_regressors)
@@ -92,7 +94,8 @@ def gram_rows(products: sparse.csc_matrix, rows: np.ndarray, keep: int) -> GramR
     count = np.zeros((len(rows), keep), dtype=np.float32)
     from ipre.similarity.neighbourhood_kernel import keep_largest  # numba: only when needed
 
-    for start, stop in column_blocks(cost):
+    def keep_block(bounds: tuple[int, int]) -> None:
+        start, stop = bounds
         block = (by_product[rows[start:stop]] @ by_customer).tocsr()
         block.sort_indices()
         keep_largest(
@@ -100,6 +103,9 @@ def gram_rows(products: sparse.csc_matrix, rows: np.ndarray, keep: int) -> GramR
             block.data.astype(np.float32), rows[start:stop].astype(np.int64), keep, start,
             index, count,
         )  # fmt: skip
+
+    # each block writes its own rows: the result is the same on any number of threads
+    in_threads(keep_block, column_blocks(cost), default_jobs())
     return GramRows(index=index, count=count)
 
 
@@ -124,15 +130,18 @@ def tail_weights(
     weights = np.empty(offsets[-1], dtype=np.float64)
     from ipre.similarity.neighbourhood_kernel import solve_tail  # numba: only when needed
 
-    # small systems: BLAS threads would only wait on each other
+    arguments = (
+        tail.astype(np.int64), rows.index, rows.count, regressors, row_of,
+        np.append(inputs.dense_position, -1).astype(np.int64), inputs.dense_gram,
+        np.asarray(inputs.products.sum(axis=0)).ravel().astype(np.float64),
+        side_products.indptr.astype(np.int64), side_products.indices.astype(np.int64),
+        side_products.data.astype(np.float64), inputs.side_gram(), float(l2), offsets,
+        evidence, weights,
+    )  # fmt: skip
+    jobs = default_jobs()
+    # small systems: BLAS threads would only wait on each other; the cores take a range of
+    # tail products each instead (each product's system is solved alone: the same result)
     with threadpool_limits(limits=1, user_api="blas"):
-        solve_tail(
-            tail.astype(np.int64), rows.index, rows.count, regressors, row_of,
-            np.append(inputs.dense_position, -1).astype(np.int64), inputs.dense_gram,
-            np.asarray(inputs.products.sum(axis=0)).ravel().astype(np.float64),
-            side_products.indptr.astype(np.int64), side_products.indices.astype(np.int64),
-            side_products.data.astype(np.float64), inputs.side_gram(), float(l2), offsets,
-            evidence, weights,
-        )  # fmt: skip
+        in_threads(lambda bounds: solve_tail(*arguments, *bounds), ranges(len(tail), jobs), jobs)
     columns = np.repeat(tail.astype(np.int64), sizes)
     return sparse.coo_matrix((weights, (evidence, columns)), shape=shape)

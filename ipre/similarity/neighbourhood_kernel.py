@@ -3,7 +3,9 @@
 Measured reason for compiling (docs/ranking.md): the same loop in numpy spends about 1.2 ms per
 tail product on some thirty small-array operations (a 200,000-product catalogue has 180,000
 tail products: 3.6 minutes), where the arithmetic itself is tens of microseconds.
-`cache=True` keeps the compiled code beside this file, so a build compiles it once.
+`cache=True` keeps the compiled code beside this file, so a build compiles it once. Both
+kernels release the GIL (`nogil=True`): ipre.similarity.neighbourhood runs them on every core,
+each call on its own range of rows, so the result does not depend on the number of threads.
 """
 
 from __future__ import annotations
@@ -12,20 +14,21 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def solve_tail(
     tail, kept_index, kept_count, regressors, row_of, dense_position, dense_gram, diagonal,
     side_indptr, side_indices, side_data, side_gram, l2, offsets, out_rows, out_weights,
+    first, last,
 ):  # fmt: skip
-    """For each tail product t: its neighbourhood (the first `regressors` products of its kept
-    row, in column order) and the sides bought with it, G_NN + λI and G_Nj, and the solution
-    written to out_rows / out_weights[offsets[t]:offsets[t + 1]] (rows: product columns, then
-    n_products + side)."""
+    """For each tail product t in [first, last): its neighbourhood (the first `regressors`
+    products of its kept row, in column order) and the sides bought with it, G_NN + λI and
+    G_Nj, and the solution written to out_rows / out_weights[offsets[t]:offsets[t + 1]]
+    (rows: product columns, then n_products + side)."""
     n_products = len(diagonal)
     position = np.full(n_products + 1, -1, np.int64)
     side_position = np.full(side_gram.shape[0], -1, np.int64)
     width = kept_index.shape[1]
-    for t in range(len(tail)):
+    for t in range(first, last):
         product = tail[t]
         m = 0
         for k in range(min(regressors, width)):
@@ -96,7 +99,7 @@ def solve_tail(
             out_weights[start + i] = weights[i]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def keep_largest(indptr, indices, data, own, keep, start, out_index, out_count):  # fmt: skip
     """For each row r of a CSR block (columns sorted), its `keep` largest values other than
     column own[r], largest first, ties by column, written to out_*[start + r]."""

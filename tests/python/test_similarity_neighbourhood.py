@@ -142,6 +142,21 @@ def test_the_fit_is_deterministic() -> None:
     )
 
 
+def test_the_fit_is_the_same_on_any_number_of_threads(monkeypatch) -> None:
+    # the tail systems and the Gram row blocks are cut into one range per thread
+    pairs = long_tail_pairs(seed=9)
+    side = pairs[["customer_id"]].drop_duplicates().assign(segment=lambda f: f.customer_id.str[-1])
+    params = NeighbourParams(max_products=40)
+    monkeypatch.setattr("ipre.similarity.neighbourhood.BLOCK_ENTRIES", 2_000)
+    fits = []
+    for jobs in (1, 2, 7):
+        monkeypatch.setattr("ipre.similarity.neighbourhood.default_jobs", lambda jobs=jobs: jobs)
+        fits.append(product_neighbours(pairs, params, side))
+    assert len(fits[0]) > 1_000
+    for other in fits[1:]:
+        pd.testing.assert_frame_equal(fits[0], other, check_exact=True)
+
+
 def test_a_product_no_evidence_ranks_high_keeps_its_strongest_evidence() -> None:
     # with one neighbour per evidence column most products are nobody's first neighbour;
     # each still keeps its largest positive weight, ranked after the column's first
