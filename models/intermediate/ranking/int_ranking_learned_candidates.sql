@@ -46,19 +46,22 @@ order_quantities as (
     select * from {{ ref('int_order_quantities') }}
 ),
 
-trigger_quantities as (
-    select
-        customer_id,
-        product_id,
-        {{ median('order_quantity') }} as median_order_quantity
-    from order_quantities
-    group by customer_id, product_id
-),
-
 current_evidence as (
     select evidence.*
     from evidence
     inner join snapshots on evidence.snapshot_date = snapshots.snapshot_date
+),
+
+trigger_products as (
+    select distinct
+        customer_id,
+        evidence_1 as product_id
+    from current_evidence
+    where evidence_1 is not null
+),
+
+trigger_quantities as (
+    {{ ranking_trigger_quantities('order_quantities', 'trigger_products') }}
 ),
 
 described as (

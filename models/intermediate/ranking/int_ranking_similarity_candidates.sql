@@ -39,13 +39,16 @@ kept as (
     from scores
 ),
 
-trigger_quantities as (
-    select
+trigger_products as (
+    select distinct
         customer_id,
-        product_id,
-        {{ median('order_quantity') }} as median_order_quantity
-    from order_quantities
-    group by customer_id, product_id
+        evidence_1 as product_id
+    from scores
+    where evidence_1 is not null
+),
+
+trigger_quantities as (
+    {{ ranking_trigger_quantities('order_quantities', 'trigger_products') }}
 ),
 
 named_evidence as (
