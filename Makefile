@@ -25,11 +25,13 @@ export IPRE_VARS_FILE := $(if $(strip $(VARS_FILE)),$(abspath $(VARS_FILE)))
 
 .PHONY: install install-bouncer bouncer run build check-vars inspect export summary report check chromium test lint dbt-test pytest docs serve sample run-real eval eval-real eval-real-raw bench bench-ranker bench-serve install-spark test-spark clean
 
-# uv installs the pinned lock into the venv in about 15 s on a fresh machine, where pip took
+# uv installs the pinned lock into the venv in about 30 s on a fresh machine, where pip took
 # 90 s (the same versions: docs/operations.md "Installing"); if uv cannot, pip does it.
+# --compile-bytecode as pip does: where PYTHONDONTWRITEBYTECODE is set (as on this machine),
+# a venv without .pyc files recompiles dbt, pandas and scikit-learn in every process.
 UV_PIN := uv==0.13.9
 UV := $(BIN)/uv
-UV_INSTALL = $(UV) pip install --quiet --python
+UV_INSTALL = $(UV) pip install --quiet --compile-bytecode --python
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
