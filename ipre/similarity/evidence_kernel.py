@@ -6,6 +6,8 @@ search over all 471k kept weights and sorted the result: 33 s of the stage's 86 
 largest arrays. Here each pair reads its customer's evidence row by row and looks a weight up
 in that evidence's own sorted neighbour list (at most similarity_neighbours long); nothing
 grows beyond the output.
+The kernels release the GIL: customer chunks are scored on every core
+(ipre.similarity.scoring).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from numba import njit
 EVIDENCE_PER_ROW = 3
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def weight_of(w_indptr, w_indices, w_data, item, col):  # fmt: skip
     """The weight of evidence `item` towards product `col`; 0 when none is kept."""
     lo = w_indptr[item]
@@ -32,7 +34,7 @@ def weight_of(w_indptr, w_indices, w_data, item, col):  # fmt: skip
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def explain(has_indptr, has_indices, w_indptr, w_indices, w_data, is_product, rows,
             cols):  # fmt: skip
     """For each pair (rows[p], cols[p]): the customer's product evidence with the largest
@@ -80,7 +82,7 @@ def explain(has_indptr, has_indices, w_indptr, w_indices, w_data, is_product, ro
     return evidence, supporting, group
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def in_rows(indptr, indices, rows, cols):  # fmt: skip
     """Whether (rows[p], cols[p]) is stored in the CSR pattern (indptr, sorted indices)."""
     found = np.zeros(len(rows), np.bool_)

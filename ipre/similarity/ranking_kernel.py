@@ -3,6 +3,8 @@
 Measured reason: ordering every candidate pair of a chunk (np.lexsort over customer, score,
 product) took about half of customer_similarity_scores at 10M lines (45 of 88 s); keeping the
 `depth` best of each customer while reading its candidates once is linear.
+The kernels release the GIL: customer chunks are scored on every core
+(ipre.similarity.scoring).
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def ahead(score, cols, i, j):  # fmt: skip
     """Candidate i ranks before candidate j: higher score, then smaller column."""
     return score[i] > score[j] or (score[i] == score[j] and cols[i] < cols[j])
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def best_per_row(starts, score, cols, depth):  # fmt: skip
     """Positions of each row's `depth` best candidates, best first: higher score, then
     smaller column. Row r's candidates are positions starts[r] .. starts[r + 1] - 1."""

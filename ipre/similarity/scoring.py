@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 from scipy import sparse
 
+from ipre.cores import default_jobs, in_threads
 from ipre.similarity.coded import distinct, positions
 from ipre.similarity.ease import PRODUCT
 from ipre.similarity.evidence_kernel import EVIDENCE_PER_ROW, explain, in_rows
@@ -113,13 +114,16 @@ def score_customers(inputs: ScoringInputs, depth: int) -> pd.DataFrame:
         .fillna(1.0)
         .to_numpy(dtype=np.float64)
     )
-    frames = [
-        score_chunk(
+    def scored(bounds: tuple[int, int]) -> pd.DataFrame:
+        start, stop = bounds
+        chunk = score_chunk(
             has[start:stop], bought[start:stop], weights, is_product_evidence, available,
             momentum, depth,
-        ).assign(row=lambda f, s=start: f["row"] + s)
-        for start, stop in chunks(len(customers))
-    ]  # fmt: skip
+        )  # fmt: skip
+        return chunk.assign(row=chunk["row"] + start)
+
+    # chunks of customers on every core (the kernels release the GIL), concatenated in order
+    frames = in_threads(scored, chunks(len(customers)), default_jobs())
     if not frames:
         return empty_scores()
     table = pd.concat(frames, ignore_index=True)

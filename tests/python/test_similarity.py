@@ -193,3 +193,32 @@ def test_ranking_depth_follows_the_method() -> None:
 
     assert ranking_depth("5", "5", "similarity") == 10
     assert ranking_depth(5, 5, "spec") == 5
+
+
+def test_scores_are_the_same_on_any_number_of_threads(monkeypatch) -> None:
+    # customer chunks are scored on every core and concatenated in order
+    from ipre.similarity.scoring import scores_from_tables
+
+    rng = np.random.default_rng(3)
+    customers = [f"C{n:03d}" for n in range(120)]
+    products = [f"P{n:02d}" for n in range(30)]
+    pairs = {(c, products[p]) for c in customers for p in rng.choice(30, size=4, replace=False)}
+    basket = pd.DataFrame(sorted(pairs), columns=["customer_id", "product_id"]).assign(
+        segment=lambda f: "S" + f.customer_id.str[-1]
+    )
+    clusters = basket[["customer_id"]].drop_duplicates().assign(cluster_id="K")
+    neighbours = pd.DataFrame(
+        [("product", a, b, round(float(rng.normal()), 3)) for a in products for b in products
+         if a != b and rng.random() < 0.3],
+        columns=["evidence_kind", "evidence_id", "neighbour_product_id", "weight"],
+    )  # fmt: skip
+    available = pd.DataFrame({"product_id": products})
+    momentum = pd.DataFrame({"product_id": products, "momentum_factor": rng.uniform(0.5, 2, 30)})
+    monkeypatch.setattr("ipre.similarity.scoring.CHUNK_CUSTOMERS", 7)
+    tables = []
+    for jobs in (1, 2, 5):
+        monkeypatch.setattr("ipre.similarity.scoring.default_jobs", lambda jobs=jobs: jobs)
+        tables.append(scores_from_tables(basket, clusters, neighbours, available, momentum, 5))
+    assert tables[0]["customer_id"].nunique() == 120
+    for other in tables[1:]:
+        pd.testing.assert_frame_equal(tables[0], other, check_exact=True)
