@@ -53,35 +53,55 @@ def slug(value: object) -> str:
     return cleaned or UNKNOWN
 
 
-def proportion_features(basket: pd.DataFrame, group: str) -> pd.DataFrame:
+def customer_codes(basket: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """Each row's position in the sorted distinct customer ids, and those ids."""
+    codes, customers = pd.factorize(basket["customer_id"], sort=True)
+    return codes, pd.Index(customers, name="customer_id")
+
+
+def proportion_features(
+    basket: pd.DataFrame, group: str, customers: tuple[np.ndarray, pd.Index] | None = None
+) -> pd.DataFrame:
     """Shares of clipped total_quantity per category value; index customer_id, sorted columns."""
+    rows, index = customers if customers is not None else customer_codes(basket)
     # Slug the distinct values only: per-row regexes dominated the run time on large inputs.
     codes, values = pd.factorize(basket[PROPORTION_GROUPS[group]])
-    slugs = np.array([slug(value) for value in values] + [UNKNOWN], dtype=object)
-    keys = slugs[codes]  # code -1 (null) picks the trailing UNKNOWN
-    quantity = basket["total_quantity"].astype("float64").fillna(0.0).clip(lower=0.0)
-    frame = pd.DataFrame({"customer_id": basket["customer_id"], "key": keys, "q": quantity})
-    wide = frame.groupby(["customer_id", "key"])["q"].sum().unstack(fill_value=0.0)
+    slugs = [slug(value) for value in values] + [UNKNOWN]
+    present = sorted(set(slugs[:-1]) | ({UNKNOWN} if (codes < 0).any() else set()))
+    column = {key: position for position, key in enumerate(present)}
+    keys = np.array([column.get(key, -1) for key in slugs], dtype=np.int64)[codes]
+    quantity = basket["total_quantity"].astype("float64").fillna(0.0).clip(lower=0.0).to_numpy()
+    # One dense customer x value matrix per segment, as a pivot would make, in one bincount:
+    # a per-segment groupby and unstack cost more than the fit on small segments.
+    flat = np.bincount(
+        rows * len(present) + keys, weights=quantity, minlength=len(index) * len(present)
+    )
+    wide = flat.reshape(len(index), len(present))
     totals = wide.sum(axis=1)
     # Divide only where there is a mix; a zero total keeps its row of zeros.
-    shares = wide.div(totals.where(totals > 0, 1.0), axis=0)
-    shares = shares.reindex(columns=sorted(shares.columns))
-    shares.columns = [f"{group}__{key}" for key in shares.columns]
-    return shares.astype("float64")
+    shares = wide / np.where(totals > 0, totals, 1.0)[:, None]
+    return pd.DataFrame(shares, index=index, columns=[f"{group}__{key}" for key in present])
 
 
-def rfm_features(basket: pd.DataFrame) -> pd.DataFrame:
+def rfm_features(
+    basket: pd.DataFrame, customers: tuple[np.ndarray, pd.Index] | None = None
+) -> pd.DataFrame:
     """Customer-level RFM scores (repeated per row upstream, so max is the value itself)."""
-    scores = basket.groupby("customer_id")[list(RFM_COLUMNS)].max()
-    return scores.astype("float64").fillna(0.0)
+    rows, index = customers if customers is not None else customer_codes(basket)
+    scores = np.full((len(index), len(RFM_COLUMNS)), np.nan)
+    values = basket[list(RFM_COLUMNS)].astype("float64").to_numpy()
+    for position in range(len(RFM_COLUMNS)):
+        np.fmax.at(scores[:, position], rows, values[:, position])
+    return pd.DataFrame(np.nan_to_num(scores, nan=0.0), index=index, columns=list(RFM_COLUMNS))
 
 
 def build_features(basket: pd.DataFrame, groups: Sequence[str]) -> pd.DataFrame:
     """Feature matrix for one segment: one row per customer (sorted), columns grouped in order."""
+    customers = customer_codes(basket)
     parts = [
-        rfm_features(basket) if group == "rfm" else proportion_features(basket, group)
+        rfm_features(basket, customers)
+        if group == "rfm"
+        else proportion_features(basket, group, customers)
         for group in parse_feature_groups(groups)
     ]
-    features = pd.concat(parts, axis=1).fillna(0.0)
-    features.index.name = "customer_id"
-    return features.sort_index()
+    return pd.concat(parts, axis=1)

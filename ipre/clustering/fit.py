@@ -23,13 +23,14 @@ same way across runs; the fitted centres are permuted to match, so ``predict`` a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from ipre.clustering.elbow import elbow_k, quality_label, relative_drop
 from ipre.clustering.features import build_features
@@ -53,6 +54,14 @@ class SegmentFit:
     @property
     def quality(self) -> str | None:
         return quality_label(self.silhouette)
+
+
+@cache
+def threadpools() -> ThreadpoolController:
+    """The process's OpenMP/BLAS pools, found once: threadpool_limits looks them up anew on
+    every call (8 ms), once per segment. Called after this module imported scikit-learn, so
+    its OpenMP runtime is among them."""
+    return ThreadpoolController()
 
 
 def fit_kmeans(x: np.ndarray, k: int, params: ClusterParams) -> KMeans:
@@ -116,7 +125,7 @@ def fit_segment(segment: str, basket: pd.DataFrame, params: ClusterParams) -> Se
     """Cluster one segment's market_basket rows. One OpenMP/BLAS thread, so results never depend
     on thread scheduling (OpenMP reductions) and segments can run side by side."""
     features = build_features(basket, params.feature_groups)
-    with threadpool_limits(limits=1):
+    with threadpools().limit(limits=1):
         scaler = StandardScaler().fit(features.to_numpy())
         x = scaler.transform(features.to_numpy())
         if len(x) < params.min_cluster_customers:
