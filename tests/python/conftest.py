@@ -9,9 +9,10 @@ run on one worker, so a module fixture (its dbt builds) is built once. Session f
 built once per run, not once per worker: the first worker to need one builds it in a folder
 all workers share, under a file lock (`built_once`); the others wait and reuse it.
 
-dbt runs in the worker's own process (`dbtRunner`), parsing the project once per worker and
-set of parse-time vars (PARSE_TIME_VARS) and reusing that manifest for every later build; a
-full parse costs several seconds, the selected models often less. IPRE_TEST_DBT_SUBPROCESS=1
+dbt runs in the worker's own process (`dbtRunner`), parsing the project once per run and set
+of parse-time vars (PARSE_TIME_VARS: the first worker to need a set parses it into the run's
+shared folder) and reusing that manifest for every later build; a full parse costs 10-20 s,
+the selected models often less. IPRE_TEST_DBT_SUBPROCESS=1
 runs every dbt command in a subprocess instead, as the CLI runs it (to rule the in-process
 runner out when a build misbehaves).
 """
@@ -19,6 +20,7 @@ runner out when a build misbehaves).
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import pickle
@@ -147,8 +149,11 @@ def parse_key(all_vars: Mapping[str, object]) -> tuple[object, ...]:
 
 # parse_key -> the pickled manifest a parse with such vars produced, for this worker
 _MANIFESTS: dict[tuple[object, ...], bytes] = {}
-# how this worker's in-process invocations went: parses, reuses of a cached manifest
-DBT_STATS = {"parses": 0, "reuses": 0}
+# how this worker's in-process invocations went: parses, reuses of this worker's manifest,
+# manifests another worker parsed
+DBT_STATS = {"parses": 0, "reuses": 0, "shared": 0}
+# the run's folder of parsed manifests, shared by the workers (set by share_parsed_manifests)
+_SHARED_MANIFESTS: Path | None = None
 
 
 @contextmanager
@@ -222,11 +227,9 @@ def _dbt_in_process(
         with _process_state({**env, "IPRE_DUCKDB_PATH": str(built)}):
             key = parse_key(all_vars)
             if key not in _MANIFESTS:
-                code, manifest = _invoke(["parse", "--vars", vars_json], None, output)
+                code = _load_or_parse(key, vars_json, output)
                 if code != 0:
                     return code, "\n".join(output)
-                _MANIFESTS[key] = pickle.dumps(manifest)
-                DBT_STATS["parses"] += 1
             else:
                 DBT_STATS["reuses"] += 1
             # a fresh copy for each invocation: a run compiles into its manifest's nodes
@@ -236,6 +239,53 @@ def _dbt_in_process(
         for path, alias in moves:
             if alias.exists():
                 os.replace(alias, path)
+
+
+def _load_or_parse(key: tuple[object, ...], vars_json: str, output: list[str]) -> int:
+    """Put the manifest for key in _MANIFESTS: another worker's, from the run's shared folder,
+    or parsed here (and left there for the others); returns the parse's exit code. A parse
+    costs 10-20 s and both workers often need the same vars, so each set is parsed once a run."""
+    if _SHARED_MANIFESTS is None:  # outside a pytest session (the fixture did not run)
+        return _parse_into_cache(key, vars_json, output, None)
+    digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
+    path = _SHARED_MANIFESTS / f"{digest}.pickle"
+    with _exclusive(path.with_suffix(".lock")):
+        if path.exists():
+            _MANIFESTS[key] = path.read_bytes()
+            DBT_STATS["shared"] += 1
+            return 0
+        return _parse_into_cache(key, vars_json, output, path)
+
+
+def _parse_into_cache(
+    key: tuple[object, ...], vars_json: str, output: list[str], path: Path | None
+) -> int:
+    code, manifest = _invoke(["parse", "--vars", vars_json], None, output)
+    if code != 0:
+        return code
+    _MANIFESTS[key] = pickle.dumps(manifest)
+    DBT_STATS["parses"] += 1
+    if path is not None:
+        path.write_bytes(_MANIFESTS[key])
+    return 0
+
+
+def parsed_manifest(all_vars: Mapping[str, object], work: Path) -> Any:
+    """The manifest `dbt parse --vars <all_vars>` makes (through the run's cache; work holds
+    its target and logs): for tests about the project's graph, which need no build."""
+    env = {
+        "IPRE_DUCKDB_PATH": str(work / IN_PROCESS_DB_NAME),
+        "DBT_PROJECT_DIR": str(ROOT),
+        "DBT_PROFILES_DIR": str(ROOT),
+        "DBT_TARGET_PATH": str(work / "target"),
+        "DBT_LOG_PATH": str(work / "logs"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    key, output = parse_key(all_vars), []
+    with _process_state(env):
+        if key not in _MANIFESTS and _load_or_parse(key, json.dumps(dict(all_vars)), output):
+            raise WarehouseBuildError("dbt parse failed:\n" + "\n".join(output[-60:]))
+    return pickle.loads(_MANIFESTS[key])
 
 
 def _wal(db_path: Path) -> Path:
@@ -316,6 +366,15 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str,
             folder.mkdir()
             done.write_text(str(build(folder)))
     return Path(done.read_text())
+
+
+@pytest.fixture(scope="session", autouse=True)
+def share_parsed_manifests(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The workers' in-process parses go to (and come from) one folder of the run."""
+    global _SHARED_MANIFESTS
+    folder = shared_dir(tmp_path_factory) / "manifests"
+    folder.mkdir(parents=True, exist_ok=True)
+    _SHARED_MANIFESTS = folder
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,10 @@
 """`ipre build`: a failed build changes nothing; a good one is swapped in atomically.
 
 One full build of the bundled sample (module fixture), then failing and partial builds on top
-of it. Every `ipre build` runs in a subprocess with its own dbt target, logs and spill dirs.
+of it, each `ipre build` with its own dbt target, logs and spill dirs. The builds that fail
+inside dbt run in the test's process (conftest.ipre_build: dbt in process, the run's parse
+reused); those that hold the warehouse open, and the swap, run in a subprocess, since DuckDB
+shares one open database per process and file.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import ipre_build
 
 from ipre import build
 
@@ -118,9 +122,11 @@ FAILING_INPUTS = {
         "int_invoices_validated",
     ),
 }
-MASTER_FILES = {
-    "customers_path": str(ROOT / "seeds" / "sample" / "raw_customers.csv"),
-    "products_path": str(ROOT / "seeds" / "sample" / "raw_products.csv"),
+# The sample's four files, one of them replaced by each case: the same parse-time vars (four
+# paths) as the generated data's builds, so the parse is shared.
+SAMPLE_FILES = {
+    f"{name}_path": str(ROOT / "seeds" / "sample" / f"raw_{name}.csv")
+    for name in ("customers", "products", "invoices", "feedback")
 }
 
 
@@ -133,7 +139,7 @@ def test_failed_build_leaves_warehouse_and_export_byte_identical(
     var, content, failing_node = FAILING_INPUTS[case]
     bad = tmp_path / "input.csv"
     bad.write_text(content)
-    result = run_build(db, export_dir, vars={**MASTER_FILES, var: str(bad)})
+    result = ipre_build(db, export_dir, vars={**SAMPLE_FILES, var: str(bad)})
     assert result.returncode == 1
     assert f"{UNCHANGED} {db} and export {export_dir} are unchanged" in result.stderr
     assert failing_node in result.stdout  # dbt did run, and failed where expected
