@@ -14,7 +14,7 @@ from dbt_common.events.functions import fire_event
 from dbt_common.events.types import Note
 
 from ipre.clustering import ClusterParams, cluster_customers
-from ipre.clustering.pipeline import BASKET_COLUMNS
+from ipre.clustering.pipeline import BASKET_COLUMNS, basket_frame
 from ipre.clustering.spark import is_spark_frame, spark_customer_clusters
 
 
@@ -55,7 +55,7 @@ def model(dbt, session):
         warn_poor_segments(table.select(*segment_columns).distinct().toPandas())
         return table
     columns = ", ".join(BASKET_COLUMNS)
-    frame = basket.project(columns).to_arrow_table().to_pandas()
+    frame = basket_frame(basket.project(columns).to_arrow_table())
     table, _ = cluster_customers(frame, params)
     warn_poor_segments(table)
     return table

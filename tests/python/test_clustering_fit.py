@@ -161,3 +161,22 @@ def test_the_copies_dbt_forces_list_exactly_the_cluster_vars() -> None:
     assert all(config[name] == "{{ var('" + name + "') }}" for name in CLUSTER_VARS)
     source = (ROOT / "python_models" / "int_customer_clusters.py").read_text()
     assert set(re.findall(r'dbt\.config\.get\("(\w+)"\)', source)) == set(CLUSTER_VARS)
+
+
+def test_categorical_basket_gives_the_same_table() -> None:
+    """basket_frame's dictionary-encoded categories (codes in order of appearance, a null
+    brand among them) cluster exactly as the plain strings do, on one worker or two."""
+    import pyarrow as pa
+
+    from ipre.clustering.pipeline import BASKET_COLUMNS, basket_frame
+
+    basket, _ = make_basket({"Zeta": 30, "Alpha": 24, "Mid": 12}, seed=5)
+    basket = basket.iloc[::-1].reset_index(drop=True)  # categories appear in reverse order
+    basket.loc[basket.index[::7], "brand"] = None
+    plain = basket.loc[:, list(BASKET_COLUMNS)]
+    coded = basket_frame(pa.Table.from_pandas(plain, preserve_index=False))
+    assert isinstance(coded["segment"].dtype, pd.CategoricalDtype)
+    for jobs in (1, 2):
+        expected, _ = cluster_customers(plain, ClusterParams(min_cluster_customers=4), jobs)
+        got, _ = cluster_customers(coded, ClusterParams(min_cluster_customers=4), jobs)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
