@@ -1,6 +1,7 @@
 """Profile one compiled dbt model with DuckDB's JSON profiler: the slowest operators.
 
-Usage: python bench/profile_sql.py WAREHOUSE.duckdb target/compiled/.../model.sql [--top N]
+Usage:
+    PYTHONPATH=. python -m bench.profile_sql WAREHOUSE.duckdb target/compiled/.../model.sql
 Materializes the compiled SELECT into a temp table of a read-only connection (nothing is
 written to the warehouse) with the project's DuckDB settings and
 prints the operators that took longest, with their output cardinality.
@@ -14,6 +15,8 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+
+from bench.settings import duckdb_settings
 
 
 def operator_rows(node: dict, depth: int = 0) -> list[tuple[float, int, int, str, str]]:
@@ -48,10 +51,11 @@ def main() -> None:
     parser.add_argument("warehouse", type=Path)
     parser.add_argument("compiled_sql", type=Path)
     parser.add_argument("--top", type=int, default=15)
-    parser.add_argument("--memory-limit", default="8GB")
+    parser.add_argument("--memory-limit", help="instead of the build's (bench.settings)")
     args = parser.parse_args()
-    settings = {"threads": "2", "memory_limit": args.memory_limit,
-                "preserve_insertion_order": "false"}
+    settings = duckdb_settings()
+    if args.memory_limit:
+        settings["memory_limit"] = args.memory_limit
     tree = profile(args.warehouse, args.compiled_sql.read_text(), settings)
     system = tree["system"]
     print(

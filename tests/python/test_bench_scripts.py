@@ -50,3 +50,29 @@ def test_catalogue_coverage_counts_what_can_be_recommended(
                      "top10_share": 1.0, "modelled_share": 0.5}  # fmt: skip
     assert "1 modelled (50.0% of those)" in coverage_line(found)
     assert catalogue_coverage(tmp_path / "absent.duckdb") == {}
+
+
+def test_bench_connections_take_the_profiles_duckdb_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """bench.settings reads its defaults from profiles.yml: every per-query DuckDB setting the
+    profile takes from an IPRE_DUCKDB_* variable, with the default written there."""
+    import yaml
+
+    from bench.settings import duckdb_settings, profile_defaults
+
+    profile = yaml.safe_load((ROOT / "profiles.yml").read_text(encoding="utf-8"))
+    settings = profile["ipre"]["outputs"]["duckdb"]["settings"]
+    expected = {name for name, value in settings.items() if "IPRE_DUCKDB_" in str(value)}
+    found = profile_defaults()
+    assert set(found) == expected
+    for name, (variable, default) in found.items():
+        assert f"env_var('{variable}', '{default}')" in settings[name]
+        monkeypatch.delenv(variable, raising=False)
+    assert {name: duckdb_settings()[name] for name in found} == {
+        name: default for name, (_, default) in found.items()
+    }
+    monkeypatch.setenv("IPRE_DUCKDB_MEMORY_LIMIT", "3GB")
+    assert duckdb_settings()["memory_limit"] == "3GB"
+    with pytest.raises(ValueError, match="profiles.yml"):
+        profile_defaults("ipre: {}\n")
