@@ -16,11 +16,12 @@ import shutil
 import sys
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from bench.measure import Measured, run_measured
+from bench.measure import Measured, peak_between, run_measured
 from bench.scales import ROOT, dataset_vars
 
 DBT = Path(sys.executable).parent / "dbt"
@@ -83,7 +84,7 @@ def build_scale(work: ScaleWork, data_dir: Path, with_tests: bool) -> dict[str, 
         "excluded": os.environ.get("BENCH_DBT_EXCLUDE", ""),
         "profiles_dir": dbt_env(work, "build")["DBT_PROFILES_DIR"],
         "dbt_elapsed_s": dbt_elapsed(work.target("build")),
-        "stages": stage_results(work, data_dir),
+        "stages": stage_results(work, data_dir, build.rss_timeline),
     }
     if with_tests and build.ok:
         tests = run_dbt(work, data_dir, "test", TEST_ARGS)
@@ -91,8 +92,12 @@ def build_scale(work: ScaleWork, data_dir: Path, with_tests: bool) -> dict[str, 
     return result
 
 
-def stage_results(work: ScaleWork, data_dir: Path) -> list[dict[str, object]]:
-    """One entry per model and seed of the build: time, status, rows in and out."""
+def stage_results(
+    work: ScaleWork, data_dir: Path, timeline: tuple[tuple[float, float], ...] = ()
+) -> list[dict[str, object]]:
+    """One entry per model and seed of the build: time, status, rows in and out, and the
+    build's peak resident memory while the stage ran (dbt runs two models at a time, so a
+    peak is shared by the stages that overlapped it)."""
     target = work.target("build")
     results_path = target / "run_results.json"
     if not results_path.exists():
@@ -112,8 +117,24 @@ def stage_results(work: ScaleWork, data_dir: Path) -> list[dict[str, object]]:
             "seconds": round(item["execution_time"], 3),
             "rows_out": counts.get(item["unique_id"]),
             "rows_in": _sum_known(counts.get(parent) for parent in parents),
+            "peak_rss_mb": _stage_peak(item, timeline),
         })
     return stages
+
+
+def _stage_peak(item: dict, timeline: tuple[tuple[float, float], ...]) -> float | None:
+    """Peak MiB of the build while the node executed (run_results' execute timing, UTC)."""
+    span = [timing for timing in item.get("timing", []) if timing.get("name") == "execute"]
+    if not span or not span[0].get("started_at") or not span[0].get("completed_at"):
+        return None
+    start, end = (_epoch(span[0][key]) for key in ("started_at", "completed_at"))
+    peak = peak_between(timeline, start, end)
+    return round(peak, 1) if peak is not None else None
+
+
+def _epoch(stamp: str) -> float:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
 
 
 def dbt_elapsed(target: Path) -> float | None:

@@ -16,10 +16,12 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 POLL_SECONDS = 0.1
+# The resident-memory timeline keeps one sample (the largest) per this many seconds.
+TIMELINE_SECONDS = 0.5
 GNU_TIME = "/usr/bin/time"
 
 
@@ -32,13 +34,28 @@ class Measured:
     wall_s: float
     peak_rss_mb: float
     killed: str | None  # "memory_cap" or "timeout" when the harness stopped it
+    # (epoch seconds, MiB): the polled resident memory, the largest per TIMELINE_SECONDS;
+    # not in as_dict (bench.build turns it into each stage's peak)
+    rss_timeline: tuple[tuple[float, float], ...] = field(default=(), repr=False)
 
     @property
     def ok(self) -> bool:
         return self.exit_code == 0 and self.killed is None
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        return {
+            item.name: getattr(self, item.name) for item in fields(self)
+            if item.name != "rss_timeline"
+        }  # fmt: skip
+
+
+def peak_between(
+    timeline: tuple[tuple[float, float], ...], start: float, end: float
+) -> float | None:
+    """The largest sample of a timeline taken from start to end (epoch seconds), None when
+    no sample fell in that span (a stage shorter than the sampling interval)."""
+    inside = [mb for at, mb in timeline if start <= at <= end]
+    return max(inside) if inside else None
 
 
 def current_rss_mb(pid: int) -> float:
@@ -69,12 +86,14 @@ def run_measured(
         child = subprocess.Popen(
             timed, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
-        killed, observed_mb = None, 0.0
+        killed, observed_mb, timeline = None, 0.0, Timeline()
         while True:
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
-            observed_mb = max(observed_mb, current_rss_mb(child.pid))
+            now_mb = current_rss_mb(child.pid)
+            observed_mb = max(observed_mb, now_mb)
+            timeline.add(time.time(), now_mb)
             killed = killed or _limit_reached(child.pid, start, memory_cap_mb, timeout_s)
             if killed:
                 os.killpg(child.pid, signal.SIGKILL)
@@ -84,7 +103,23 @@ def run_measured(
         peak_kib = _gnu_time_peak(maxrss.name) if timed is not command else usage.ru_maxrss
     if log_path:
         log.close()
-    return Measured(command, child.returncode, wall, max(peak_kib / 1024, observed_mb), killed)
+    peak_mb = max(peak_kib / 1024, observed_mb)
+    return Measured(command, child.returncode, wall, peak_mb, killed, timeline.samples())
+
+
+class Timeline:
+    """Polled samples bucketed by TIMELINE_SECONDS, the largest of each bucket kept."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[int, tuple[float, float]] = {}
+
+    def add(self, at: float, mb: float) -> None:
+        bucket = int(at // TIMELINE_SECONDS)
+        if mb >= self._buckets.get(bucket, (at, -1.0))[1]:
+            self._buckets[bucket] = (at, mb)
+
+    def samples(self) -> tuple[tuple[float, float], ...]:
+        return tuple(self._buckets[bucket] for bucket in sorted(self._buckets))
 
 
 def _with_gnu_time(command: list[str], output: str) -> list[str]:

@@ -82,12 +82,17 @@ def stage_rows(result: dict, top: int = TOP_STAGES) -> list[list[object]]:
     stages = sorted(result["stages"], key=lambda stage: -stage["seconds"])[:top]
     return [
         [stage["name"], stage["materialized"], stage["status"], _num(stage["seconds"], 2),
-         _num(stage["rows_in"]), _num(stage["rows_out"])]
+         _num(stage["rows_in"]), _num(stage["rows_out"]),
+         _num(_gib(stage.get("peak_rss_mb")), 2)]
         for stage in stages
     ]
 
 
-STAGE_HEADER = ["stage (model)", "materialized", "status", "seconds", "rows in", "rows out"]
+# results written before the per-stage peak have no peak_rss_mb: "–"
+STAGE_HEADER = [
+    "stage (model)", "materialized", "status", "seconds", "rows in", "rows out",
+    "build peak GiB while it ran",
+]
 
 
 def association_rows(result: dict) -> list[list[object]]:

@@ -76,3 +76,45 @@ def test_bench_connections_take_the_profiles_duckdb_settings(
     assert duckdb_settings()["memory_limit"] == "3GB"
     with pytest.raises(ValueError, match="profiles.yml"):
         profile_defaults("ipre: {}\n")
+
+
+CHILD = """
+import time
+print(time.time(), flush=True)
+time.sleep(1.0)
+block = bytearray(300 * 2**20)
+block[:: 4096] = b"x" * len(block[:: 4096])
+print(time.time(), flush=True)
+time.sleep(1.0)
+print(time.time(), flush=True)
+"""
+
+
+def test_each_stage_gets_the_builds_peak_while_it_ran(tmp_path: Path) -> None:
+    """A child that holds 300 MiB only in its second second: the stage spanning that second
+    gets that peak, the one before it does not (bench.build reads stages' spans from
+    run_results.json, in UTC)."""
+    from datetime import UTC, datetime
+
+    from bench.build import _stage_peak
+    from bench.measure import run_measured
+
+    log = tmp_path / "child.log"
+    measured = run_measured([sys.executable, "-c", CHILD], log_path=log)
+    assert measured.ok
+    started, allocated, ended = (float(line) for line in log.read_text().split())
+    assert "rss_timeline" not in measured.as_dict()
+
+    def stage(start: float, end: float) -> dict:
+        stamps = [datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+                  for at in (start, end)]  # fmt: skip
+        return {"timing": [{"name": "compile"}, {"name": "execute", "started_at": stamps[0],
+                                                  "completed_at": stamps[1]}]}  # fmt: skip
+
+    small = _stage_peak(stage(started + 0.2, allocated - 0.2), measured.rss_timeline)
+    large = _stage_peak(stage(allocated + 0.2, ended - 0.1), measured.rss_timeline)
+    assert small is not None and large is not None
+    assert large - small > 250, (small, large)
+    assert large <= measured.peak_rss_mb + 1
+    assert _stage_peak(stage(ended + 60, ended + 61), measured.rss_timeline) is None
+    assert _stage_peak({"timing": []}, measured.rss_timeline) is None
