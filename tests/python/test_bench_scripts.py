@@ -72,8 +72,8 @@ def test_bench_connections_take_the_profiles_duckdb_settings(
     assert {name: duckdb_settings()[name] for name in found} == {
         name: default for name, (_, default) in found.items()
     }
-    monkeypatch.setenv("IPRE_DUCKDB_MEMORY_LIMIT", "3GB")
-    assert duckdb_settings()["memory_limit"] == "3GB"
+    monkeypatch.setenv("IPRE_DUCKDB_MEMORY_LIMIT", "5GB")
+    assert duckdb_settings()["memory_limit"] == "5GB"
     with pytest.raises(ValueError, match="profiles.yml"):
         profile_defaults("ipre: {}\n")
 
