@@ -133,8 +133,10 @@ dbt-test: install
 
 # Both cores (pytest-xdist): a module's tests run on one worker, so its dbt builds happen once;
 # session builds are shared by the workers (tests/python/conftest.py). --durations lists the
-# slowest tests after the run.
-PYTEST_WORKERS ?= 2
+# slowest tests after the run. Three workers on two cores: the tests wait on subprocesses,
+# servers and file locks, so two workers left a core idle; on the 2-core machine (warm venv)
+# 2 workers took 381-408 s, 3 took 264 s and 4 took 259 s (docs/benchmarks.md).
+PYTEST_WORKERS ?= 3
 pytest: install chromium
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadscope --durations=25 \
 		--ignore=$(ROOT)/tests/python/test_spark_equality.py
